@@ -1,0 +1,1 @@
+"""Site policy, roles, settings, theme and the shared machinery of every add-on."""

@@ -1,0 +1,172 @@
+"""Interfaces and settings schemas of the municipality core add-on."""
+
+from municipality import _
+from plone.autoform import directives
+from plone.formwidget.namedfile.widget import NamedImageFieldWidget
+from plone.supermodel import model
+from zope import schema
+from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+
+class NotDigits(schema.ValidationError):
+    __doc__ = _("Only digits are allowed.")
+
+
+def digits_only(value):
+    """Constraint of codes made of digits, with a message that says so."""
+    if not value.isdigit():
+        raise NotDigits(value)
+    return True
+
+
+class IMunicipalityLayer(IDefaultBrowserLayer):
+    """Browser layer of the core add-on: its views exist only where it is installed."""
+
+
+class IMunicipalitySettings(model.Schema):
+    """Who the municipality is: the «Municipality» control panel, general part.
+
+    Stored in plone.registry under the prefix ``municipality``.
+    """
+
+    name_el = schema.TextLine(
+        title=_("Name (Greek)"),
+        description=_("As it appears on documents, e.g. «Δήμος Παραδείγματος»."),
+        required=True,
+        default="Δήμος Παραδείγματος",
+    )
+
+    name_en = schema.TextLine(
+        title=_("Name (English)"),
+        required=True,
+        default="Municipality of Paradeigma",
+    )
+
+    code = schema.TextLine(
+        title=_("Municipality code"),
+        description=_(
+            "The code that identifies the municipality in the national systems "
+            "(traffic tickets, payment codes)."
+        ),
+        required=True,
+        default="9999",
+        constraint=digits_only,
+    )
+
+    tax_number = schema.TextLine(
+        title=_("Tax number (ΑΦΜ)"),
+        required=False,
+        default="",
+    )
+
+    address = schema.TextLine(
+        title=_("Street address"),
+        required=False,
+        default="Πλατεία Δημαρχείου 1",
+    )
+
+    postal_code = schema.TextLine(
+        title=_("Postal code"),
+        required=False,
+        default="10000",
+    )
+
+    city = schema.TextLine(
+        title=_("City"),
+        required=False,
+        default="Παράδειγμα",
+    )
+
+    phone = schema.TextLine(
+        title=_("Telephone"),
+        required=False,
+        default="+30 210 0000000",
+    )
+
+    email = schema.ASCIILine(
+        title=_("Contact email"),
+        required=False,
+        default="info@example.gov.gr",
+    )
+
+    opening_hours = schema.TextLine(
+        title=_("Opening hours of the citizens' service desk"),
+        required=False,
+        default="Δευτέρα–Παρασκευή 08:00–15:00",
+    )
+
+    directives.widget("logo", NamedImageFieldWidget)
+    logo = schema.Bytes(
+        title=_("Logo"),
+        description=_(
+            "The municipality's emblem, shown in the header and on documents."
+        ),
+        required=False,
+    )
+
+
+class IExternalSystemSettings(model.Schema):
+    """What every external system needs: where it is, who we are, how long to wait.
+
+    Each system has its own sub-interface and registry prefix
+    (``municipality.protocol`` …); the issue that builds its client adds the
+    fields only it needs (a bank's merchant id, TaxisNet's client secret).
+    """
+
+    url = schema.URI(
+        title=_("Service address (URL)"),
+        required=True,
+    )
+
+    username = schema.TextLine(
+        title=_("User name"),
+        required=False,
+        default="",
+    )
+
+    password = schema.Password(
+        title=_("Password or key"),
+        required=False,
+        default="",
+    )
+
+    timeout = schema.Float(
+        title=_("Timeout (seconds)"),
+        description=_(
+            "How long to wait for an answer before treating the system as down."
+        ),
+        required=True,
+        default=10.0,
+        min=0.5,
+        max=120.0,
+    )
+
+
+class IProtocolSettings(IExternalSystemSettings):
+    """The document protocol (registry) system."""
+
+
+class IFinanceSettings(IExternalSystemSettings):
+    """The finance system: debts, payments, payment orders, fines register."""
+
+
+class IBankSettings(IExternalSystemSettings):
+    """The bank's card-payment gateway."""
+
+
+class ITaxisNetSettings(IExternalSystemSettings):
+    """TaxisNet (GSIS) OAuth2 login."""
+
+
+class IDiavgeiaSettings(IExternalSystemSettings):
+    """Diavgeia, the transparency portal."""
+
+
+# Registry prefix -> (schema, tab title). One tab each in the control panel.
+EXTERNAL_SYSTEMS = {
+    "protocol": (IProtocolSettings, _("Document protocol")),
+    "finance": (IFinanceSettings, _("Finance system")),
+    "bank": (IBankSettings, _("Bank card payments")),
+    "taxisnet": (ITaxisNetSettings, _("TaxisNet login")),
+    "diavgeia": (IDiavgeiaSettings, _("Diavgeia")),
+}

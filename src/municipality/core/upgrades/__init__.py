@@ -1,0 +1,1 @@
+"""Upgrade steps, one sub-folder per profile version."""

@@ -1,0 +1,1 @@
+"""Clients for the systems a municipality already has."""
