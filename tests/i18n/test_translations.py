@@ -11,7 +11,18 @@ import sys
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "municipality"
 LOCALES = PACKAGE / "locales"
-I18NDUDE = str(Path(sys.executable).parent / "i18ndude")
+# Beside the interpreter in a venv; on PATH or beside the script under buildout.
+I18NDUDE = next(
+    (
+        str(p)
+        for p in (
+            Path(sys.executable).parent / "i18ndude",
+            Path(sys.argv[0]).parent / "i18ndude",
+        )
+        if p.exists()
+    ),
+    shutil.which("i18ndude") or "i18ndude",
+)
 
 
 def _catalog(path):
@@ -22,7 +33,7 @@ def _catalog(path):
 @pytest.fixture(scope="module")
 def msgids(tmp_path_factory):
     """The msgids i18ndude finds in the code now (Python, templates, ZCML, XML)."""
-    if not shutil.which(I18NDUDE):
+    if not Path(I18NDUDE).exists() and not shutil.which(I18NDUDE):
         pytest.fail("i18ndude is not installed: `make install` installs it")
     pot = tmp_path_factory.mktemp("i18n") / "municipality.pot"
     subprocess.run(
