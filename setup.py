@@ -42,6 +42,7 @@ setup(
         "plone.restapi",
         "plonetheme.barceloneta",
         "collective.easyform",
+        "holidays",
         "requests",
         "PyYAML",
         # The simulators process

@@ -45,6 +45,10 @@ def load_config():
 ZOPE_CONF = """\
 %define INSTANCE {instance}
 instancehome $INSTANCE
+# Citizens submitting at once write the same catalog buckets; a request that
+# loses a ZODB conflict is retried from the start. Three tries (Zope's
+# default) are not enough under a burst of submissions.
+max-conflict-retries 10
 
 <environment>
   CHAMELEON_CACHE $INSTANCE/var/cache

@@ -9,7 +9,7 @@ from zope.interface import implementer
 
 # The add-ons the umbrella profile installs, in the order they depend on
 # each other; uninstalling the umbrella removes them in reverse.
-ADDONS = ("municipality.core",)
+ADDONS = ("municipality.core", "municipality.requests")
 
 
 @implementer(INonInstallable)
@@ -27,3 +27,13 @@ def uninstall(context):
     for addon in reversed(ADDONS):
         if installer.is_product_installed(addon):
             installer.uninstall_product(addon)
+
+
+def install_new_addons(context):
+    """Upgrade step: install the add-ons the umbrella gained since (requests …)."""
+    from plone import api
+
+    installer = get_installer(api.portal.get())
+    for addon in ADDONS:
+        if not installer.is_product_installed(addon):
+            installer.install_product(addon)

@@ -31,7 +31,11 @@ class MunicipalityLayer(PloneSandboxLayer):
 
     def setUpZope(self, app, configurationContext):
         import municipality
+        import municipality.core.worker
         import plone.restapi
+
+        # Tests deliver the outbox themselves (process_due), never a thread.
+        municipality.core.worker.ENABLED = False
 
         self.loadZCML(package=plone.restapi)
         self.loadZCML(package=municipality)
@@ -114,6 +118,13 @@ class Simulators:
     def messages(self, **params):
         """The mail caught so far, newest last."""
         return self.get("/mail/messages", params=params).json()
+
+    def mail(self, **params):
+        """The mail caught so far with decoded ``text``, headers …, newest last."""
+        return [
+            self.get(f"/mail/messages/{summary['id']}").json()
+            for summary in self.messages(**params)
+        ]
 
     def terminate(self):
         """SIGTERM the process and return its exit code."""

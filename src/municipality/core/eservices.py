@@ -73,7 +73,7 @@ SERVICES = (
         ),
         category="requests",
         audience="anonymous",
-        url="@@new-request",
+        url="requests/@@new-request",
         icon="chat-left-text",
         addon="municipality.requests",
     ),

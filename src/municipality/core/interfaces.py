@@ -170,3 +170,76 @@ EXTERNAL_SYSTEMS = {
     "taxisnet": (ITaxisNetSettings, _("TaxisNet login")),
     "diavgeia": (IDiavgeiaSettings, _("Diavgeia")),
 }
+
+
+class IOutboxSettings(model.Schema):
+    """How the outbox delivers calls to external systems and emails.
+
+    Stored under the prefix ``municipality.outbox``.
+    """
+
+    base_delay = schema.Int(
+        title=_("First retry after (seconds)"),
+        description=_(
+            "A failed delivery is retried after this delay, doubled after each "
+            "further failure. There is no limit on the number of attempts."
+        ),
+        required=True,
+        default=15,
+        min=1,
+        max=3600,
+    )
+
+    max_delay = schema.Int(
+        title=_("Longest wait between retries (seconds)"),
+        required=True,
+        default=1800,
+        min=1,
+        max=86400,
+    )
+
+    alert_after = schema.Int(
+        title=_("Alert operators after (minutes)"),
+        description=_(
+            "When an item has been failing for longer than this, the operators "
+            "are emailed once about it."
+        ),
+        required=True,
+        default=30,
+        min=1,
+        max=10080,
+    )
+
+    alert_email = schema.ASCIILine(
+        title=_("Operators' email"),
+        description=_(
+            "Where outbox alerts go. Empty: the site's sender address "
+            "(Site Setup → Mail)."
+        ),
+        required=False,
+        default="",
+    )
+
+    retention_days = schema.Int(
+        title=_("Keep delivered items for (days)"),
+        required=True,
+        default=90,
+        min=1,
+        max=3650,
+    )
+
+
+class IReferenceSettings(model.Schema):
+    """Reference-number series, stored under the prefix ``municipality.reference``."""
+
+    series = schema.Dict(
+        title=_("Reference number series"),
+        description=_(
+            "The series code of each kind of case, e.g. «ΑΙΤ» gives ΑΙΤ-2026/000123. "
+            "A changed code applies to new cases only."
+        ),
+        key_type=schema.ASCIILine(title=_("Content type")),
+        value_type=schema.TextLine(title=_("Series")),
+        required=False,
+        default={"CitizenRequest": "ΑΙΤ"},
+    )

@@ -29,7 +29,8 @@ _parser = BytesParser(policy=policy.default)
 def _decode(message: EmailMessage, name: str, value: str) -> str:
     """Return a raw header value decoded from RFC 2047, or as is if it won't parse."""
     try:
-        return str(message.policy.header_fetch_parse(name, value))
+        # A value folded right after the colon decodes with a leading space.
+        return str(message.policy.header_fetch_parse(name, value)).strip()
     except Exception:
         # A malformed header must not hide the rest of the message.
         return str(value)

@@ -1,7 +1,8 @@
-"""The «Municipality» control panel: who the municipality is, and one tab per
-external system, each stored under its own registry prefix."""
+"""The «Municipality» control panel: who the municipality is, its calendar,
+and one tab per external system, each tab stored under its own registry prefix."""
 
 from municipality import _
+from municipality.core.calendar import ICalendarSettings
 from municipality.core.interfaces import EXTERNAL_SYSTEMS
 from municipality.core.interfaces import IMunicipalitySettings
 from plone.app.registry.browser.controlpanel import ControlPanelFormWrapper
@@ -16,15 +17,23 @@ from zope import schema
 from zope.component import getUtility
 
 
-class ExternalSystemGroup(Group):
-    """One external system's tab, read from and written to its own prefix.
+# Tab name -> (schema, tab title); the name is the last part of the tab's
+# registry prefix (``municipality.calendar``, ``municipality.protocol``).
+TABS = {
+    "calendar": (ICalendarSettings, _("Calendar")),
+    **EXTERNAL_SYSTEMS,
+}
 
-    The group's name is the system's key in ``EXTERNAL_SYSTEMS`` and the
-    last part of its registry prefix (``municipality.protocol``).
+
+class SettingsGroup(Group):
+    """One tab, read from and written to its own prefix.
+
+    The group's name is its key in ``TABS`` and the last part of its
+    registry prefix (``municipality.protocol``).
     """
 
     def getContent(self):
-        schema_ = EXTERNAL_SYSTEMS[self.__name__][0]
+        schema_ = TABS[self.__name__][0]
         return getUtility(IRegistry).forInterface(
             schema_, prefix=f"municipality.{self.__name__}"
         )
@@ -40,7 +49,7 @@ class ExternalSystemGroup(Group):
 
 
 class MunicipalitySettingsForm(RegistryEditForm):
-    """Edit the municipality's identity and its external systems."""
+    """Edit the municipality's identity, its calendar and its external systems."""
 
     schema = IMunicipalitySettings
     schema_prefix = "municipality"
@@ -49,10 +58,10 @@ class MunicipalitySettingsForm(RegistryEditForm):
         "The municipality's name, codes and contacts, and how the portal "
         "reaches the systems the municipality already has."
     )
-    group_class = ExternalSystemGroup
+    group_class = SettingsGroup
     groups = tuple(
         GroupFactory(name, field.Fields(schema_, prefix=name), label)
-        for name, (schema_, label) in EXTERNAL_SYSTEMS.items()
+        for name, (schema_, label) in TABS.items()
     )
 
 

@@ -1,0 +1,1 @@
+"""The browser UI of the citizens' requests: forms, pages, staff inbox."""

@@ -1,0 +1,1 @@
+"""The content types of the requests add-on, one module each."""
