@@ -74,10 +74,6 @@ def kind_phrases(kind):
     }
 
 
-def available_templates():
-    return sorted(path.stem for path in TEMPLATES.glob("*.txt"))
-
-
 def render(template, mapping):
     """Return ``{"subject", "body"}`` of ``template`` filled with ``mapping``.
 

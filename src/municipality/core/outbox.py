@@ -541,9 +541,3 @@ def _prune(site, current):
 def handler_title(kind):
     handler = queryUtility(IOutboxHandler, name=kind)
     return getattr(handler, "title", kind) if handler is not None else kind
-
-
-def registered_kinds():
-    from zope.component import getUtilitiesFor
-
-    return sorted(name for name, _ in getUtilitiesFor(IOutboxHandler))
