@@ -144,6 +144,7 @@ def run_load(name, clients, seconds, make_call):
         "throughput": len(latencies) / wall,
         "p50": statistics.median(latencies) * 1000 if latencies else 0,
         "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else 0,
+        "max": latencies[-1] * 1000 if latencies else 0,
         "errors": errors,
         "results": results,
     }
@@ -225,12 +226,12 @@ def main():
     print(f"{args.clients} clients, {args.seconds:.0f} s each, against {site}")
     print(
         f"{'load':24} {'done':>6} {'req/s':>7} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'errors':>7}"
+        f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>7}"
     )
     for r in (baseline, measured):
         print(
             f"{r['name']:24} {r['count']:6d} {r['throughput']:7.2f} "
-            f"{r['p50']:8.0f} {r['p95']:8.0f} {len(r['errors']):7d}"
+            f"{r['p50']:8.0f} {r['p95']:8.0f} {r['max']:8.0f} {len(r['errors']):7d}"
         )
     ratio = (
         measured["throughput"] / baseline["throughput"] if baseline["throughput"] else 0

@@ -189,3 +189,104 @@ def test_refresh_needs_the_token_over_http(site):
     assert done.status_code == 200
     assert done.url == detail_url
     assert "Αριθμός πρωτοκόλλου σε αναμονή" in done.text
+
+
+def test_refresh_on_the_tracking_page_over_http(wired, simulators):
+    """«Ενημέρωση» for an anonymous citizen: CSRF-checked, a lookup by key,
+    the number shown once the protocol has it, and a cap on lookups."""
+    from municipality.core.protocol import protocol_key
+    from municipality.requests.browser import views
+
+    views.tracking_refreshes.reset()
+    api.portal.set_registry_record("municipality.requests.anonymous_per_hour", 1000)
+    transaction.commit()
+    url = f"{wired.absolute_url()}/requests/@@anonymous-request"
+    session = _session()
+    response = session.post(
+        url,
+        data={
+            "_authenticator": _token(session, url),
+            "form.submitted": "1",
+            "title": "Λακκούβα στον δρόμο",
+            "text": "Στην οδό Ερμού 10 υπάρχει μεγάλη λακκούβα.",
+        },
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200, response.text[:500]
+    tracking_url = re.search(r'href="([^"]+/@@track/[^"]+)"', response.text).group(1)
+    visitor = _session()
+    token = _token(visitor, tracking_url)
+
+    refused = visitor.post(tracking_url, data={"form.action": "refresh"})
+    assert refused.status_code == 403
+    assert "Η φόρμα έληξε" in refused.text or "δεν προήλθε" in refused.text
+
+    # Not registered anywhere yet: still pending.
+    pending = visitor.post(
+        tracking_url,
+        data={"form.action": "refresh", "_authenticator": token},
+        timeout=TIMEOUT,
+    )
+    assert pending.status_code == 200
+    assert pending.url == tracking_url
+    assert "Αριθμός πρωτοκόλλου σε αναμονή" in pending.text
+    assert "δεν έχει αποδοθεί ακόμη" in pending.text
+
+    # The protocol registered it (the worker's answer was lost): found by key.
+    transaction.begin()
+    (obj,) = [o for o in wired["requests"].objectValues() if o.title.startswith("Λακ")]
+    answer = simulators.post(
+        "/protocol/documents",
+        json={
+            "idempotency_key": protocol_key(obj),
+            "subject": obj.title,
+            "sender": {"name": "Ανώνυμος"},
+        },
+    )
+    assert answer.status_code == 201
+    number = str(answer.json()["number"])
+    found = visitor.post(
+        tracking_url,
+        data={"form.action": "refresh", "_authenticator": token},
+        timeout=TIMEOUT,
+    )
+    assert found.status_code == 200
+    assert f"Αρ. {number}" in found.text or number in found.text
+    assert "Αριθμός πρωτοκόλλου σε αναμονή" not in found.text
+    transaction.begin()
+    assert obj.protocol_number == number
+    lookups = simulators.get("/protocol/documents").json()["items"]
+    assert [entry["idempotency_key"] for entry in lookups] == [protocol_key(obj)]
+
+
+def test_tracking_refreshes_are_capped(wired, simulators):
+    from municipality.requests.browser import views
+
+    views.tracking_refreshes.reset()
+    simulators.set_mode("protocol", mode="down")
+    api.portal.set_registry_record("municipality.requests.anonymous_per_hour", 1000)
+    transaction.commit()
+    url = f"{wired.absolute_url()}/requests/@@anonymous-request"
+    session = _session()
+    response = session.post(
+        url,
+        data={
+            "_authenticator": _token(session, url),
+            "form.submitted": "1",
+            "title": "Σκουπίδια στην πλατεία",
+            "text": "Οι κάδοι δεν έχουν αδειάσει εδώ και μέρες.",
+        },
+        timeout=TIMEOUT,
+    )
+    tracking_url = re.search(r'href="([^"]+/@@track/[^"]+)"', response.text).group(1)
+    token = _token(session, tracking_url)
+    texts = [
+        session.post(
+            tracking_url,
+            data={"form.action": "refresh", "_authenticator": token},
+            timeout=TIMEOUT,
+        ).text
+        for _ in range(views.TRACKING_REFRESHES_PER_HOUR + 1)
+    ]
+    assert all("δεν έχει αποδοθεί ακόμη" in text for text in texts[:-1])
+    assert "πολλές φορές" in texts[-1]

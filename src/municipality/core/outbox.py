@@ -32,6 +32,7 @@ from AccessControl.SpecialUsers import system as system_user
 from BTrees.OOBTree import OOBTree
 from BTrees.OOBTree import OOTreeSet
 from municipality import logger
+from municipality.core.serial import hold_until_transaction_end
 from persistent import Persistent
 from persistent.mapping import PersistentMapping
 from plone.registry.interfaces import IRegistry
@@ -56,6 +57,8 @@ CLAIM_SECONDS = 300
 # How many times marking an item delivered is retried on a ZODB conflict
 # before the item is left to be delivered (idempotently) again.
 APPLY_ATTEMPTS = 5
+# Items claimed, called and recorded together (see process_due).
+BATCH = 20
 MAX_ERROR_LENGTH = 2000
 
 
@@ -326,11 +329,19 @@ def _format_error(exc):
     return text if str(exc) else "".join(traceback.format_exception_only(exc)).strip()
 
 
-def _run_in_transaction(func, attempts=APPLY_ATTEMPTS):
-    """Run ``func`` in transactions of its own until one commits."""
+def _run_in_transaction(func, attempts=APPLY_ATTEMPTS, serialize=None):
+    """Run ``func`` in transactions of its own until one commits.
+
+    With ``serialize`` (the site), each transaction first takes the process's
+    write lock (:mod:`municipality.core.serial`): recording an outcome writes
+    to the tails of the outbox's trees and reindexes content, the places
+    citizens' submissions write to at the same time.
+    """
     for attempt in range(attempts):
         transaction.begin()
         try:
+            if serialize is not None:
+                hold_until_transaction_end(serialize)
             value = func()
             transaction.commit()
             return value
@@ -347,10 +358,13 @@ def _run_in_transaction(func, attempts=APPLY_ATTEMPTS):
 def process_due(site=None, now=None, limit=200):
     """Deliver the items that are due; the outbox worker's unit of work.
 
-    Commits its own transactions (one to claim, one to record the outcome of
-    each item), so call it outside a request's transaction: from the worker
-    thread or from a test. Returns counts ``delivered``, ``failed``,
-    ``skipped`` (claimed by another worker) and ``alerted``.
+    Commits its own transactions, so call it outside a request's
+    transaction: from the worker thread or from a test. Items go in batches
+    of :data:`BATCH`: one transaction claims a batch, the calls are made, one
+    transaction records every outcome. Few commits matter: each is a chance
+    to conflict with the citizens' submissions writing beside the worker.
+    Returns counts ``delivered``, ``failed``, ``skipped`` (claimed by another
+    worker, or not reached before the claim ran short) and ``alerted``.
     """
     site = site or getSite()
     counts = {"delivered": 0, "failed": 0, "skipped": 0, "alerted": 0}
@@ -373,9 +387,11 @@ def process_due(site=None, now=None, limit=200):
     security_manager = getSecurityManager()
     newSecurityManager(None, system_user)
     try:
-        for item_id in due:
-            outcome = _process_one(site, item_id, clock)
-            counts[outcome] += 1
+        for start in range(0, len(due), BATCH):
+            for outcome, count in _process_batch(
+                site, due[start : start + BATCH], clock
+            ).items():
+                counts[outcome] += count
         counts["alerted"] = _alert_operators(site, clock())
         _prune(site, clock())
     finally:
@@ -383,75 +399,112 @@ def process_due(site=None, now=None, limit=200):
     return counts
 
 
-def _process_one(site, item_id, clock):
+def _process_batch(site, item_ids, clock):
     outbox = get_outbox(site, create=False)
+    counts = {"delivered": 0, "failed": 0, "skipped": 0}
 
     def claim():
-        item = outbox.items.get(item_id)
+        claimed = []
         current = clock()
-        if item is None or item.is_delivered or item.claimed_until > current:
-            return None
-        if item.next_attempt > current:
-            return None
-        item.claimed_until = current + CLAIM_SECONDS
-        return item
+        for item_id in item_ids:
+            item = outbox.items.get(item_id)
+            if item is None or item.is_delivered or item.claimed_until > current:
+                continue
+            if item.next_attempt > current:
+                continue
+            item.claimed_until = current + CLAIM_SECONDS
+            claimed.append(item)
+        return claimed, current
 
     try:
-        item = _run_in_transaction(claim, attempts=1)
+        claimed, claimed_at = _run_in_transaction(claim, attempts=1)
     except ConflictError:
-        return "skipped"
-    if item is None:
-        return "skipped"
+        counts["skipped"] = len(item_ids)
+        return counts
+    counts["skipped"] = len(item_ids) - len(claimed)
 
-    handler = queryUtility(IOutboxHandler, name=item.kind)
-    try:
-        if handler is None:
-            raise LookupError(f"No outbox handler for kind {item.kind!r}")
-        result = handler.deliver(item)
-    except Exception as exc:
-        error = _format_error(exc)
-        logger.warning(
-            "Outbox item %s (%s) failed, attempt %d: %s",
-            item_id,
-            item.kind,
-            item.attempts + 1,
-            error,
-        )
-        transaction.abort()
+    # Make the calls; stop while the claims still hold, so that no other
+    # worker can take an item up while this one is still calling about it.
+    outcomes = []  # (item_id, handler, ok, result or error)
+    for item in claimed:
+        if clock() > claimed_at + CLAIM_SECONDS / 2:
+            counts["skipped"] += 1
+            continue
+        handler = queryUtility(IOutboxHandler, name=item.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"No outbox handler for kind {item.kind!r}")
+            outcomes.append((item.id, handler, True, handler.deliver(item)))
+        except Exception as exc:
+            error = _format_error(exc)
+            logger.warning(
+                "Outbox item %s (%s) failed, attempt %d: %s",
+                item.id,
+                item.kind,
+                item.attempts + 1,
+                error,
+            )
+            outcomes.append((item.id, handler, False, error))
+    transaction.abort()
+    if not outcomes:
+        return counts
 
-        def record_failure():
+    def record_all():
+        done = {"delivered": 0, "failed": 0}
+        for item_id, handler, ok, value in outcomes:
             fresh = outbox.items[item_id]
-            fresh.mark_failed(error, clock(), settings())
-
-        _run_in_transaction(record_failure)
-        return "failed"
-
-    def record_success():
-        fresh = outbox.items[item_id]
-        if fresh.is_delivered:
-            return
-        handler.delivered(fresh, result)
-        fresh.mark_delivered(result, clock())
-        _mark_done_in_indexes(outbox, fresh)
+            if not ok:
+                fresh.mark_failed(value, clock(), settings())
+                done["failed"] += 1
+                continue
+            if fresh.is_delivered:
+                done["delivered"] += 1
+                continue
+            savepoint = transaction.savepoint()
+            try:
+                handler.delivered(fresh, value)
+                fresh.mark_delivered(value, clock())
+                _mark_done_in_indexes(outbox, fresh)
+            except ConflictError:
+                raise
+            except Exception as exc:
+                # The call was made but its outcome could not be stored: the
+                # item is delivered again later, idempotently by its key.
+                savepoint.rollback()
+                logger.exception("Outbox item %s delivered but not recorded", item_id)
+                fresh.mark_failed(
+                    "Delivered, but storing the result failed: " + _format_error(exc),
+                    clock(),
+                    settings(),
+                )
+                done["failed"] += 1
+                continue
+            done["delivered"] += 1
+        return done
 
     try:
-        _run_in_transaction(record_success)
+        done = _run_in_transaction(record_all, serialize=site)
     except Exception as exc:
-        # The call was made but its outcome could not be stored: the item is
-        # delivered again later, idempotently by its key.
-        logger.exception("Outbox item %s delivered but not recorded", item_id)
+        # Nothing was recorded. The items are delivered again (idempotently,
+        # by their keys) after the back-off; operators see why.
+        logger.exception("Could not record the outcomes of %d items", len(outcomes))
         error = f"Delivered, but storing the result failed: {_format_error(exc)}"
 
-        def record_failure():
-            outbox.items[item_id].mark_failed(
-                error,
-                clock(),
-                settings(),
-            )
+        def record_failures():
+            for item_id, _handler, ok, value in outcomes:
+                fresh = outbox.items[item_id]
+                if not fresh.is_delivered:
+                    fresh.mark_failed(error if ok else value, clock(), settings())
 
-        _run_in_transaction(record_failure)
-        return "failed"
-    return "delivered"
+        try:
+            _run_in_transaction(record_failures, serialize=site)
+        except Exception:
+            logger.exception("Could not record the failures either")
+        counts["failed"] += len(outcomes)
+        return counts
+    counts["delivered"] += done["delivered"]
+    counts["failed"] += done["failed"]
+    return counts
 
 
 def _local(timestamp):
@@ -479,6 +532,7 @@ def _alert_operators(site, current):
                 continue
             if item.key.startswith("alert:") or current - item.first_failure < limit:
                 continue
+            hold_until_transaction_end(site)
             item.alerted = True
             newly.append(item)
             logger.error(
@@ -526,6 +580,7 @@ def _prune(site, current):
             item = outbox.items[item_id]
             if not item.is_delivered:
                 continue
+            hold_until_transaction_end(site)
             del outbox.items[item_id]
             if outbox.keys.get(item.key) == item_id:
                 del outbox.keys[item.key]

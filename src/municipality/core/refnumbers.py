@@ -14,9 +14,9 @@ the transaction that creates the numbered item, so:
   number spent.
 
 Many citizens submitting at once would make every pair of those
-transactions conflict on the counter, and Zope gives up on a request after
-three retries. So inside one process, a transaction that takes a number
-holds a lock until it commits or aborts, and reads the counter's latest
+transactions conflict on the counter. So inside one process, a transaction
+that takes a number holds the process's write lock until it commits or
+aborts (:mod:`municipality.core.serial`), and reads the counter's latest
 committed value rather than its snapshot's (see :func:`_read_latest`):
 numbered transactions of one process then never conflict on the counter.
 Between processes (several instances on RelStorage or ZEO) the counter
@@ -25,6 +25,7 @@ still conflicts and Zope's retry resolves it.
 
 from BTrees.OOBTree import OOBTree
 from datetime import datetime
+from municipality.core.serial import hold_until_transaction_end
 from persistent import Persistent
 from ZODB.interfaces import IMVCCStorage
 from ZODB.utils import z64
@@ -32,8 +33,6 @@ from zope.annotation.interfaces import IAnnotations
 from zope.component.hooks import getSite
 
 import re
-import threading
-import transaction
 import zoneinfo
 
 
@@ -51,76 +50,13 @@ class Counter(Persistent):
         self.value = 0
 
 
-LOCK_TIMEOUT = 10.0
-_lock = threading.Lock()
-_holders = {}  # id(transaction) -> True while that transaction holds _lock
-
-
-class _ReleaseOnEnd:
-    """A data manager that only releases the lock when its transaction ends."""
-
-    transaction_manager = None
-
-    def __init__(self, txn):
-        self.key = id(txn)
-
-    def _release(self, *args):
-        if _holders.pop(self.key, None):
-            _lock.release()
-
-    abort = tpc_abort = tpc_finish = _release
-
-    def tpc_begin(self, txn):
-        pass
-
-    def commit(self, txn):
-        pass
-
-    def tpc_vote(self, txn):
-        pass
-
-    def savepoint(self):
-        return _NoSavepoint()
-
-    def sortKey(self):
-        # Last to finish: the lock is held until every other change is in.
-        return "~municipality.refnumbers"
-
-
-class _NoSavepoint:
-    def rollback(self):
-        pass
-
-
-def _hold_lock_until_transaction_ends(site):
-    """Serialise this process's numbering transactions; True if the lock is ours.
-
-    The wait is bounded: a transaction that holds the lock and then waits for
-    another thread of this process (a test calling its own server) must not
-    hang both. After the timeout the number is taken without the lock, and
-    a conflict, if any, is retried by Zope as usual.
-    """
-    # The transaction of the site's connection, which need not be the
-    # thread's default one (a worker with its own transaction manager).
-    jar = getattr(site, "_p_jar", None)
-    manager = getattr(jar, "transaction_manager", None) or transaction.manager
-    txn = manager.get()
-    if _holders.get(id(txn)):
-        return True
-    if not _lock.acquire(timeout=LOCK_TIMEOUT):
-        return False
-    _holders[id(txn)] = True
-    txn.join(_ReleaseOnEnd(txn))
-    return True
-
-
 def _read_latest(counter):
     """Bring ``counter`` to its latest committed state, past our snapshot.
 
     The transaction reads the database as it was when it began; another
     thread may have committed the counter since. Loading the newest revision
     (and its serial) makes our write follow that one instead of conflicting
-    with it. Safe only while ``_lock`` keeps the other threads of this
+    with it. Safe only while the write lock keeps the other threads of this
     process out, and only for storages read through ZODB's MVCC adapter.
     """
     connection = counter._p_jar
@@ -181,7 +117,7 @@ def next_number(series, year=None, site=None):
     site = site or getSite()
     counters = _counters(site, create=True)
     key = f"{series}/{year}"
-    locked = _hold_lock_until_transaction_ends(site)
+    locked = hold_until_transaction_end(site)
     counter = counters.get(key)
     if counter is None:
         counter = counters[key] = Counter()

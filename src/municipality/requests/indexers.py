@@ -1,7 +1,8 @@
 """Catalog indexers of citizen requests (indexes in ``profiles/default/catalog.xml``).
 
-``reference_number``, ``protocol_number`` and ``tracking_token_hash`` need
-none: the catalog reads those attributes directly.
+``tracking_token_hash`` needs none: the catalog reads the attribute
+directly. ``reference_number`` and ``protocol_number`` are indexed by
+municipality.core, whose behaviors give them.
 """
 
 from DateTime import DateTime

@@ -24,6 +24,7 @@ from municipality.requests.browser.utils import state_title
 from municipality.requests.browser.utils import term_title
 from municipality.requests.browser.utils import tr
 from municipality.requests.browser.utils import vocabulary_options
+from municipality.requests.ratelimit import SlidingWindowLimiter
 from plone import api as ploneapi
 from plone.batching import Batch
 from plone.memoize.instance import memoize
@@ -36,6 +37,12 @@ from zExceptions import NotFound
 from zExceptions import Unauthorized
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
+
+
+# «Ενημέρωση» on the anonymous tracking page: lookups per request per hour
+# (in this process; see ratelimit.py for what that means).
+TRACKING_REFRESHES_PER_HOUR = 6
+tracking_refreshes = SlidingWindowLimiter(window=3600)
 
 
 ATTACHMENT_TYPE = "RequestAttachment"
@@ -478,7 +485,60 @@ class TrackView(RequestsView):
         if obj is None:
             raise NotFound(self.context, "track", self.request)
         self.info = RequestInfo(obj, self.request)
+        self.action_errors = {}
+        if self.request.get("REQUEST_METHOD", "GET").upper() == "POST":
+            if self.request.form.get("form.action") == "refresh":
+                return self.refresh(obj)
         return self.index()
+
+    @property
+    def page_url(self):
+        return f"{self.context.absolute_url()}/@@track/{quote(self.token, safe='')}"
+
+    def action_error(self, action):
+        return self.action_errors.get(action)
+
+    def refresh(self, obj):
+        """«Ενημέρωση» for whoever holds the link: the same lookup as the
+        citizen's own page, a few times per request and hour at most, since
+        each one is a call to the protocol system."""
+        from municipality.core.protocol import refresh_protocol
+
+        if not check_csrf(self.request):
+            self.action_errors["refresh"] = tr(
+                self.request,
+                _(
+                    "The form has expired or did not come from this site. "
+                    "Please try again."
+                ),
+            )
+            self.request.response.setStatus(403)
+            return self.index()
+        if self.info.protocol_number():
+            message, kind = _("Your request is up to date."), "info"
+        elif not tracking_refreshes.allowed(obj.UID(), TRACKING_REFRESHES_PER_HOUR):
+            message, kind = (
+                _(
+                    "You have already asked several times. The protocol number "
+                    "will appear here as soon as it is assigned."
+                ),
+                "warning",
+            )
+        else:
+            tracking_refreshes.hit(obj.UID())
+            if refresh_protocol(obj):
+                message, kind = _("The protocol number has been received."), "info"
+            else:
+                message, kind = (
+                    _(
+                        "The protocol number has not been assigned yet. "
+                        "Please check this page again later."
+                    ),
+                    "warning",
+                )
+        ploneapi.portal.show_message(message, request=self.request, type=kind)
+        self.request.response.redirect(self.page_url)
+        return ""
 
     def history(self):
         return self.info.history(with_actors=False)
