@@ -89,10 +89,14 @@ max_request_body_size = 67108864
 use = egg:Paste#translogger
 setup_console_handler = False
 
+[filter:serialwrites]
+use = call:municipality.core.serial:filter_factory
+
 [pipeline:main]
 pipeline =
     egg:Zope#httpexceptions
     translogger
+    serialwrites
     zope
 
 [loggers]

@@ -176,3 +176,51 @@ def test_one_outcome_that_cannot_be_stored_spoils_only_itself(functional):
     assert "seen" not in bad.payload  # rolled back with its savepoint
     assert "storing the result failed" in bad.last_error
     assert bad.next_attempt > bad.last_attempt
+
+
+def _slow_app(events, pause=0.3):
+    def app(environ, start_response):
+        name = environ["PATH_INFO"]
+        events.append(("start", name, serial.holds_lock()))
+        time.sleep(pause)
+        events.append(("end", name))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    return app
+
+
+def _call(app, method, path):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path}
+    return app(environ, lambda status, headers: None)
+
+
+def test_write_requests_take_turns_and_reads_do_not():
+    events = []
+    app = serial.filter_factory({})(_slow_app(events))
+    calls = [("POST", "/a"), ("PATCH", "/b"), ("GET", "/c")]
+    threads = [threading.Thread(target=_call, args=(app, *call)) for call in calls]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(5)
+    order = [(e[0], e[1]) for e in events]
+    # The PATCH starts only after the POST has ended; the GET does not wait.
+    assert order.index(("start", "/b")) > order.index(("end", "/a"))
+    assert order.index(("start", "/c")) < order.index(("end", "/a"))
+    held = {e[1]: e[2] for e in events if e[0] == "start"}
+    assert held == {"/a": True, "/b": True, "/c": False}
+    assert not serial._thread_holders
+
+
+def test_a_write_request_that_waits_too_long_goes_on(caplog):
+    events = []
+    app = serial.filter_factory({}, timeout="0.1")(_slow_app(events, pause=0.5))
+    first = threading.Thread(target=_call, args=(app, "POST", "/slow"))
+    first.start()
+    time.sleep(0.05)
+    assert _call(app, "POST", "/impatient") == [b"ok"]
+    first.join(5)
+    assert "going on without it" in caplog.text
+    assert ("start", "/impatient", False) in events

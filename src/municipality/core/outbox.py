@@ -31,7 +31,9 @@ from AccessControl.SecurityManagement import setSecurityManager
 from AccessControl.SpecialUsers import system as system_user
 from BTrees.OOBTree import OOBTree
 from BTrees.OOBTree import OOTreeSet
+from contextlib import nullcontext
 from municipality import logger
+from municipality.core import serial
 from municipality.core.serial import hold_until_transaction_end
 from persistent import Persistent
 from persistent.mapping import PersistentMapping
@@ -332,27 +334,27 @@ def _format_error(exc):
 def _run_in_transaction(func, attempts=APPLY_ATTEMPTS, serialize=None):
     """Run ``func`` in transactions of its own until one commits.
 
-    With ``serialize`` (the site), each transaction first takes the process's
-    write lock (:mod:`municipality.core.serial`): recording an outcome writes
-    to the tails of the outbox's trees and reindexes content, the places
-    citizens' submissions write to at the same time.
+    With ``serialize`` (the site), each transaction begins only once it
+    holds the process's write lock (:mod:`municipality.core.serial`):
+    recording an outcome writes to the tails of the outbox's trees and
+    reindexes content, the places citizens' submissions write to as well.
     """
     for attempt in range(attempts):
-        transaction.begin()
-        try:
-            if serialize is not None:
-                hold_until_transaction_end(serialize)
-            value = func()
-            transaction.commit()
-            return value
-        except ConflictError:
-            transaction.abort()
-            if attempt == attempts - 1:
+        guard = serial.exclusive() if serialize is not None else nullcontext()
+        with guard:
+            transaction.begin()
+            try:
+                value = func()
+                transaction.commit()
+                return value
+            except ConflictError:
+                transaction.abort()
+                if attempt == attempts - 1:
+                    raise
+            except BaseException:
+                transaction.abort()
                 raise
-            time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))  # noqa: S311
-        except BaseException:
-            transaction.abort()
-            raise
+        time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))  # noqa: S311
 
 
 def process_due(site=None, now=None, limit=200):

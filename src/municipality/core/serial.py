@@ -20,6 +20,8 @@ and a conflict, if any, is handled by the usual retry. Between processes
 conflict detection still keeps the data right there.
 """
 
+from contextlib import contextmanager
+
 import logging
 import threading
 import time
@@ -82,7 +84,7 @@ def _transaction_of(context):
 
 def holds_lock(context=None):
     """True if the current transaction (of ``context``'s connection) holds it."""
-    return bool(_holders.get(id(_transaction_of(context))))
+    return bool(_holders.get(id(_transaction_of(context))) or _held_by_this_thread())
 
 
 def hold_until_transaction_end(context=None, timeout=None):
@@ -100,7 +102,7 @@ def hold_until_transaction_end(context=None, timeout=None):
     the bounded wait.
     """
     txn = _transaction_of(context)
-    if _holders.get(id(txn)):
+    if _holders.get(id(txn)) or _held_by_this_thread():
         return True
     timeout = LOCK_TIMEOUT if timeout is None else timeout
     started = time.monotonic()
@@ -118,3 +120,72 @@ def hold_until_transaction_end(context=None, timeout=None):
         _lock.release()
         raise
     return True
+
+
+# -- write requests, one at a time ---------------------------------------------
+
+_thread_holders = set()  # idents of threads holding _lock for a whole request
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _held_by_this_thread():
+    return threading.get_ident() in _thread_holders
+
+
+@contextmanager
+def exclusive(timeout=None):
+    """Hold the write lock for the ``with`` block, in this thread.
+
+    For work that begins its transaction inside the block (a write request,
+    the outbox worker's recording): it then reads the database after the
+    previous holder's commit. Yields True if the lock is held (or already
+    was, by this thread or its transaction), False after a timed-out wait.
+    """
+    if _held_by_this_thread() or holds_lock():
+        yield True
+        return
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    if not _lock.acquire(timeout=timeout):
+        logger.warning("Waited %.0f s for the write lock; going on without it", timeout)
+        yield False
+        return
+    ident = threading.get_ident()
+    _thread_holders.add(ident)
+    try:
+        yield True
+    finally:
+        _thread_holders.discard(ident)
+        _lock.release()
+
+
+class SerialWrites:
+    """WSGI middleware: this process's write requests run one at a time.
+
+    Placed in front of Zope (``zope.ini``), it takes the write lock before
+    Zope begins the request's transaction, so each write request reads the
+    database as the previous one left it and no two of them conflict; Zope's
+    conflict retries, with their growing random pauses, are not needed
+    between them. Reads run in parallel as before. The wait is bounded like
+    the lock's: after :data:`LOCK_TIMEOUT` the request goes on without it.
+    """
+
+    def __init__(self, app, timeout=None):
+        self.app = app
+        self.timeout = LOCK_TIMEOUT if timeout is None else float(timeout)
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD", "GET").upper() not in WRITE_METHODS:
+            return self.app(environ, start_response)
+        with exclusive(self.timeout):
+            # Zope commits before it returns; the body is already rendered.
+            return self.app(environ, start_response)
+
+
+def filter_factory(global_conf, **local_conf):
+    """``[filter:serialwrites] use = call:municipality.core.serial:filter_factory``"""
+    timeout = local_conf.get("timeout")
+
+    def make(app):
+        return SerialWrites(app, timeout)
+
+    return make
