@@ -5,19 +5,21 @@ counter, the tail of the outbox's trees, the newest buckets of the catalog.
 Two transactions of one Zope process that write them at once conflict in
 ZODB, and Zope retries the loser after a random pause that doubles with
 each retry (``HTTPRequest.delay_retry``), so under load a few requests wait
-tens of seconds. Measured with 20 concurrent clients
-(``benchmarks/submissions.py``): citizen submissions alone never conflicted
-once they took turns, while the outbox worker writing beside them caused
-about one conflict every four submissions.
+tens of seconds (measured with ``benchmarks/submissions.py``; figures in
+``docs/performance.md``).
 
-:func:`hold_until_transaction_end` makes the calling transaction take a
-process-wide lock and keep it until it commits or aborts. Code that writes
-to such a hot spot calls it first: the reference-number counter and the
-outbox worker's recording transactions do. The wait is bounded
-(:data:`LOCK_TIMEOUT`): after it the transaction goes on without the lock,
-and a conflict, if any, is handled by the usual retry. Between processes
-(several instances on RelStorage or ZEO) nothing is serialised; ZODB's
-conflict detection still keeps the data right there.
+:class:`SerialWrites`, a WSGI filter in front of Zope, runs the process's
+write requests (POST, PUT, PATCH, DELETE) one at a time, each beginning its
+transaction after the previous one committed; reads run in parallel.
+:func:`exclusive` does the same for the outbox worker's recording
+transactions. :func:`hold_until_transaction_end` is for code that writes
+outside such a block (a script, a test, a GET that numbers something): the
+transaction takes the lock and keeps it until it commits or aborts;
+``next_number`` calls it. Waits are bounded (:data:`LOCK_TIMEOUT`): after
+it the work goes on without the lock, and a conflict, if any, is handled
+by the usual retry. Between processes (several instances on RelStorage or
+ZEO) nothing is serialised; ZODB's conflict detection still keeps the data
+right there.
 """
 
 from contextlib import contextmanager
