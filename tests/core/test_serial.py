@@ -224,3 +224,32 @@ def test_a_write_request_that_waits_too_long_goes_on(caplog):
     first.join(5)
     assert "going on without it" in caplog.text
     assert ("start", "/impatient", False) in events
+
+
+def test_outside_lets_other_writers_in_during_a_slow_call():
+    events = []
+
+    def app(environ, start_response):
+        name = environ["PATH_INFO"]
+        events.append(("start", name))
+        if name == "/lookup":
+            with serial.outside():
+                assert not serial.holds_lock()
+                time.sleep(0.4)  # the external call
+            assert serial.holds_lock()
+        events.append(("end", name))
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    wrapped = serial.filter_factory({})(app)
+    slow = threading.Thread(target=_call, args=(wrapped, "POST", "/lookup"))
+    slow.start()
+    time.sleep(0.1)
+    _call(wrapped, "POST", "/submit")
+    slow.join(5)
+    # The submission ran while the lookup waited on the network.
+    assert events.index(("end", "/submit")) < events.index(("end", "/lookup"))
+    assert not serial._thread_holders
+    transaction.begin()
+    assert serial.hold_until_transaction_end(timeout=0.01) is True
+    transaction.abort()

@@ -191,29 +191,37 @@ def test_refresh_needs_the_token_over_http(site):
     assert "Αριθμός πρωτοκόλλου σε αναμονή" in done.text
 
 
-def test_refresh_on_the_tracking_page_over_http(wired, simulators):
-    """«Ενημέρωση» for an anonymous citizen: CSRF-checked, a lookup by key,
-    the number shown once the protocol has it, and a cap on lookups."""
-    from municipality.core.protocol import protocol_key
+def _submit_anonymous(portal, title, text):
+    """Submit through the anonymous form; return the private tracking URL."""
     from municipality.requests.browser import views
 
     views.tracking_refreshes.reset()
     api.portal.set_registry_record("municipality.requests.anonymous_per_hour", 1000)
     transaction.commit()
-    url = f"{wired.absolute_url()}/requests/@@anonymous-request"
+    url = f"{portal.absolute_url()}/requests/@@anonymous-request"
     session = _session()
     response = session.post(
         url,
         data={
             "_authenticator": _token(session, url),
             "form.submitted": "1",
-            "title": "Λακκούβα στον δρόμο",
-            "text": "Στην οδό Ερμού 10 υπάρχει μεγάλη λακκούβα.",
+            "title": title,
+            "text": text,
         },
         timeout=TIMEOUT,
     )
     assert response.status_code == 200, response.text[:500]
-    tracking_url = re.search(r'href="([^"]+/@@track/[^"]+)"', response.text).group(1)
+    return re.search(r'href="([^"]+/@@track/[^"]+)"', response.text).group(1)
+
+
+def test_refresh_on_the_tracking_page_over_http(wired, simulators):
+    """«Ενημέρωση» for an anonymous citizen: CSRF-checked, a lookup by key,
+    the number shown once the protocol has it, and a cap on lookups."""
+    from municipality.core.protocol import protocol_key
+
+    tracking_url = _submit_anonymous(
+        wired, "Λακκούβα στον δρόμο", "Στην οδό Ερμού 10 υπάρχει μεγάλη λακκούβα."
+    )
     visitor = _session()
     token = _token(visitor, tracking_url)
 
@@ -262,23 +270,11 @@ def test_refresh_on_the_tracking_page_over_http(wired, simulators):
 def test_tracking_refreshes_are_capped(wired, simulators):
     from municipality.requests.browser import views
 
-    views.tracking_refreshes.reset()
     simulators.set_mode("protocol", mode="down")
-    api.portal.set_registry_record("municipality.requests.anonymous_per_hour", 1000)
-    transaction.commit()
-    url = f"{wired.absolute_url()}/requests/@@anonymous-request"
-    session = _session()
-    response = session.post(
-        url,
-        data={
-            "_authenticator": _token(session, url),
-            "form.submitted": "1",
-            "title": "Σκουπίδια στην πλατεία",
-            "text": "Οι κάδοι δεν έχουν αδειάσει εδώ και μέρες.",
-        },
-        timeout=TIMEOUT,
+    tracking_url = _submit_anonymous(
+        wired, "Σκουπίδια στην πλατεία", "Οι κάδοι δεν έχουν αδειάσει εδώ και μέρες."
     )
-    tracking_url = re.search(r'href="([^"]+/@@track/[^"]+)"', response.text).group(1)
+    session = _session()
     token = _token(session, tracking_url)
     texts = [
         session.post(

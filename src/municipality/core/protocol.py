@@ -12,6 +12,7 @@ true and the citizen sees «protocol number pending».
 from datetime import date
 from municipality import logger
 from municipality.core import outbox
+from municipality.core import serial
 from municipality.core.behaviors.protocol import IProtocolData
 from municipality.integrations.errors import ExternalSystemError
 from plone.app.uuid.utils import uuidToObject
@@ -102,8 +103,10 @@ def refresh_protocol(obj):
     """Look the case up at the protocol system now («Ενημέρωση»).
 
     Only a lookup by key, which changes nothing there, so it is safe inside
-    a request that Zope may retry. When the system already registered the
-    case, the number is stored and the outbox item is marked delivered.
+    a request that Zope may retry; other write requests are not held up
+    while it waits (:func:`municipality.core.serial.outside`). When the
+    system already registered the case, the number is stored and the outbox
+    item is marked delivered.
     Returns True when a number was stored.
     """
     if IProtocolData(obj).protocol_number:
@@ -112,7 +115,8 @@ def refresh_protocol(obj):
     if item is None or item.is_delivered:
         return False
     try:
-        registration = _client().lookup(item.key)
+        with serial.outside():
+            registration = _client().lookup(item.key)
     except ExternalSystemError as e:
         logger.info("Protocol lookup of %s failed: %s", item.key, e)
         return False

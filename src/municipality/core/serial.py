@@ -156,8 +156,38 @@ def exclusive(timeout=None):
     try:
         yield True
     finally:
-        _thread_holders.discard(ident)
-        _lock.release()
+        if ident in _thread_holders:  # not if outside() could not take it back
+            _thread_holders.discard(ident)
+            _lock.release()
+
+
+@contextmanager
+def outside(timeout=None):
+    """Let other writers in while this thread waits on something slow.
+
+    For a call to an external system made from a write request (the
+    citizen's «Ενημέρωση» lookup): holding the lock through a network call
+    would stall every write of the process for as long as the call takes.
+    Inside the block the thread's lock is released; it is taken again after
+    (bounded wait), so the request's own writes still take their turn.
+    Does nothing when the thread does not hold the lock.
+    """
+    ident = threading.get_ident()
+    if ident not in _thread_holders:
+        yield
+        return
+    _thread_holders.discard(ident)
+    _lock.release()
+    try:
+        yield
+    finally:
+        timeout = LOCK_TIMEOUT if timeout is None else timeout
+        if _lock.acquire(timeout=timeout):
+            _thread_holders.add(ident)
+        else:
+            logger.warning(
+                "Waited %.0f s for the write lock again; going on without it", timeout
+            )
 
 
 class SerialWrites:
