@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 
 # Debian packages the platform needs to run, and the ones only its tests need.
 DEBIAN_RUNTIME := fonts-dejavu-core
-DEBIAN_TEST := chromium
+DEBIAN_TEST := chromium softhsm2
 DEBIAN_ALL := $(DEBIAN_RUNTIME) $(DEBIAN_TEST)
 DEBIAN_PACKAGES ?= $(DEBIAN_ALL)
 

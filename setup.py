@@ -43,6 +43,9 @@ setup(
         "plonetheme.barceloneta",
         "collective.easyform",
         "holidays",
+        "pyHanko[pkcs11]",
+        "python-stdnum",
+        "reportlab",
         "requests",
         "PyYAML",
         # The simulators process

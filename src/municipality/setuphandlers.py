@@ -9,7 +9,12 @@ from zope.interface import implementer
 
 # The add-ons the umbrella profile installs, in the order they depend on
 # each other; uninstalling the umbrella removes them in reverse.
-ADDONS = ("municipality.core", "municipality.requests")
+ADDONS = (
+    "municipality.core",
+    "municipality.requests",
+    "municipality.signing",
+    "municipality.certificates",
+)
 
 
 @implementer(INonInstallable)
@@ -30,7 +35,7 @@ def uninstall(context):
 
 
 def install_new_addons(context):
-    """Upgrade step: install the add-ons the umbrella gained since (requests …)."""
+    """Upgrade step: install the add-ons the umbrella gained since it was installed."""
     from plone import api
 
     installer = get_installer(api.portal.get())

@@ -20,6 +20,7 @@ def post_install(context):
     The home page (``@@municipality-home``) replaces only Plone's default view.
     """
     from municipality.core.browser.home import set_home_page
+    from municipality.core.identity import setup as identity
 
     ensure_groups()
     configure_external_systems(
@@ -28,6 +29,7 @@ def post_install(context):
     )
     configure_mail(*DEFAULT_SMTP, overwrite=False)
     set_home_page(api.portal.get())
+    identity.install(api.portal.get())
 
 
 def ensure_groups():
@@ -83,5 +85,7 @@ def uninstall(context):
     the add-on must not lose who belongs where.
     """
     from municipality.core.browser.home import unset_home_page
+    from municipality.core.identity import setup as identity
 
     unset_home_page(api.portal.get())
+    identity.uninstall(api.portal.get())

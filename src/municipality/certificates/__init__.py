@@ -1,0 +1,1 @@
+"""The certificates add-on of the municipality platform."""

@@ -1,0 +1,1 @@
+"""Who people are: TaxisNet login, the profile fields, in-person verification."""

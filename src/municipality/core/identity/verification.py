@@ -1,0 +1,5 @@
+"""In-person verification of citizens and businesses."""
+
+
+def install(portal):
+    """Set up what verification needs (once)."""

@@ -1,0 +1,1 @@
+"""The digital signatures add-on of the municipality platform."""

@@ -1,0 +1,9 @@
+"""Install and uninstall handlers of ``municipality.signing``."""
+
+
+def post_install(context):
+    """Set up what the profile's XML cannot."""
+
+
+def uninstall(context):
+    """Remove what post_install set up."""
