@@ -16,6 +16,7 @@ import fcntl
 import re
 import subprocess
 import sys
+import tempfile
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def read_fill_file(path):
 
 def main(argv):
     pot = LOCALES / f"{DOMAIN}.pot"
-    with (LOCALES / ".lock").open("w") as lock:
+    with (Path(tempfile.gettempdir()) / "municipality-i18n.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         rebuild_pot(pot)
         sync(pot)
