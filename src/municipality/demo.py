@@ -70,7 +70,12 @@ def post_handler(distribution, site, answers):
     plone_post_handler(distribution, site, answers)
     configure_languages(answers.get("default_language", "el"))
     if answers.get("setup_content"):
+        from municipality.core.identity.demo import create_demo_identities
+        from municipality.signing.demo import create_demo_signing
+
         create_demo_users()
+        create_demo_identities(site)
+        create_demo_signing(site)
         create_demo_content(site)
     return site
 
