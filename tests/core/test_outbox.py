@@ -14,6 +14,7 @@ from plone.dexterity.interfaces import IDexterityFTI
 from zope.component import getUtility
 
 import pytest
+import re
 import time
 import transaction
 
@@ -268,5 +269,14 @@ def test_operators_page_shows_failures_and_retries(wired, functional):
     # Without the CSRF token a retry is refused.
     refused = session.post(url, data={"retry_all": "1"}, timeout=10)
     assert refused.status_code == 403
+    # With the token the page's form carries, it is done.
+    token = re.search(
+        r'name="_authenticator"\s+type="hidden"\s+value="([0-9a-f]+)"', page.text
+    )
+    assert token, "the form carries no plain CSRF token"
+    done = session.post(
+        url, data={"retry_all": "1", "_authenticator": token.group(1)}, timeout=10
+    )
+    assert done.status_code == 200
     anonymous = requests.get(url, timeout=10)
     assert "outbox-failing" not in anonymous.text
