@@ -251,6 +251,8 @@ def start_simulators(config):
             "--smtp-port",
             str(config["smtp_port"]),
         ],
+        # The simulated TSA keeps its CA across restarts (the demo site trusts it).
+        env={"MUNICIPALITY_TSA_KEY_FILE": str(config["instance_dir"] / "var/tsa.pem")},
     )
     _wait_http(url, process, 30, "The simulators")
     return url
@@ -297,12 +299,13 @@ def start_zope(config):
 
 def start(config):
     write_instance(config)
+    # The simulators first: the demo set-up asks the simulated TSA for its CA.
+    simulators = start_simulators(config)
     if _running(config, "zope"):
         # Data.fs is locked by the running Zope: nothing to create or upgrade.
         print("Zope is already running.")
     else:
         create_site(config)
-    simulators = start_simulators(config)
     site = start_zope(config)
     from municipality.demo import DEMO_PASSWORD
     from municipality.demo import DEMO_USERS

@@ -12,6 +12,7 @@ from Products.CMFPlone.utils import get_installer
 from zope.component.hooks import setSite
 
 import argparse
+import os
 import sys
 import transaction
 
@@ -54,6 +55,8 @@ def upgrade(site):
 
 def main(app):
     args = parse_args()
+    # Read by the install handlers and the demo set-up (e.g. the simulated TSA).
+    os.environ["MUNICIPALITY_SIMULATORS_URL"] = args.simulators_url
     ensure_admin(app, args.admin_user, args.admin_password)
     if args.site_id in app.objectIds():
         site = app[args.site_id]

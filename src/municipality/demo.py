@@ -69,6 +69,7 @@ def post_handler(distribution, site, answers):
     """After the profiles: logo, languages, and demo content if asked for."""
     plone_post_handler(distribution, site, answers)
     configure_languages(answers.get("default_language", "el"))
+    configure_registration()
     if answers.get("setup_content"):
         from municipality.core.identity.demo import create_demo_identities
         from municipality.signing.demo import create_demo_signing
@@ -88,6 +89,17 @@ def configure_languages(default="el"):
     api.portal.set_registry_record("plone.use_cookie_negotiation", True)
     api.portal.set_registry_record("plone.use_request_negotiation", False)
     api.portal.set_registry_record("plone.display_flags", False)
+
+
+def configure_registration():
+    """Citizens may open an account themselves (Site Setup → Security).
+
+    Plone sends the new user a link to set their password, which proves the
+    email address. An account opened so is not verified: the verified services
+    need TaxisNet or an in-person check (docs/identity.md).
+    """
+    api.portal.set_registry_record("plone.enable_self_reg", True)
+    api.portal.set_registry_record("plone.enable_user_pwd_choice", False)
 
 
 def create_demo_users():

@@ -22,7 +22,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop
+# running in the main thread while it is open, and pyHanko's synchronous calls
+# (asyncio.run) cannot run under it — the tests after the browser tests sign
+# and validate PDFs.
+@pytest.fixture(scope="module")
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make test` as root once")

@@ -93,6 +93,25 @@ def test_demo_content_and_users(platform):
     assert login.status_code == 200, login.text
 
 
+def test_demo_identity_and_signing(platform):
+    """Citizens can register; the login form offers TaxisNet; staff can sign."""
+    site = platform["site"]
+    assert requests.get(f"{site}/@@register", timeout=30).status_code == 200
+    assert "@@taxisnet-login" in requests.get(f"{site}/login", timeout=30).text
+    admin = requests.Session()
+    admin.auth = ("admin", "admin")
+    admin.headers["Accept"] = "application/json"
+    signing = admin.get(f"{site}/@controlpanels/municipality-signing", timeout=30)
+    data = signing.json()["data"]
+    # The demo CA and the simulated TSA's CA are trusted; timestamps on.
+    assert data["trusted_certificates"].count("BEGIN CERTIFICATE") == 2
+    assert data["tsa_url"].endswith("/tsa")
+    verified = admin.get(f"{site}/@verification/verified", timeout=30)
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["verified"] is True
+    assert verified.json()["verified_by"] == "protocol"
+
+
 def test_data_survives_a_second_make_start(platform):
     created = requests.post(
         platform["site"],

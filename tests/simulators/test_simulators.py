@@ -33,7 +33,7 @@ import time
 
 pytestmark = pytest.mark.slow
 
-SYSTEMS = ("finance", "bank", "protocol", "taxisnet", "diavgeia")
+SYSTEMS = ("finance", "bank", "protocol", "taxisnet", "diavgeia", "tsa")
 TIMEOUT = 10
 
 

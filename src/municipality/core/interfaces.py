@@ -154,8 +154,49 @@ class IBankSettings(IExternalSystemSettings):
     """The bank's card-payment gateway."""
 
 
+TAXISNET_VARIANTS = ("oauth2server", "oauth2servergov", "oauth2serverotp")
+
+
 class ITaxisNetSettings(IExternalSystemSettings):
-    """TaxisNet (GSIS) OAuth2 login."""
+    """TaxisNet (GSIS) OAuth2 login.
+
+    The service address is GSIS's base (``https://oauth2.gsis.gr``, test
+    ``https://test.gsis.gr``); the user name and password of the other
+    systems are not used: GSIS identifies the portal by its client id and
+    secret, sent in the body of the token request.
+    """
+
+    client_id = schema.TextLine(
+        title=_("Client id"),
+        description=_(
+            "The client id GSIS gave the municipality when it registered the "
+            "portal for TaxisNet login. The shipped value is the simulator's "
+            "demo client."
+        ),
+        required=False,
+        default="municipality-demo",
+    )
+
+    client_secret = schema.Password(
+        title=_("Client secret"),
+        description=_(
+            "The secret GSIS gave with the client id. Leave empty on save to "
+            "keep the stored one."
+        ),
+        required=False,
+        default="demo-secret",
+    )
+
+    variant = schema.Choice(
+        title=_("GSIS login service"),
+        description=_(
+            "oauth2server: every taxpayer (citizens, businesses); "
+            "oauth2servergov: civil servants; oauth2serverotp: with a one-time code."
+        ),
+        values=TAXISNET_VARIANTS,
+        required=True,
+        default="oauth2server",
+    )
 
 
 class IDiavgeiaSettings(IExternalSystemSettings):

@@ -114,22 +114,28 @@ def issue_certificate(
     years=3,
     key=None,
     timestamping=False,
+    valid_from=None,
+    valid_until=None,
 ) -> KeyPair:
     """A signer's certificate issued by ``ca``.
 
     ``timestamping=True`` makes a time-stamping authority's certificate
     (extended key usage timeStamping, critical, as RFC 3161 requires).
+    ``valid_from``/``valid_until`` (aware datetimes) override the validity
+    (from yesterday for ``years``), e.g. for an expired certificate.
     """
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=KEY_SIZE)
     now = _now()
+    not_before = valid_from or now - datetime.timedelta(days=1)
+    not_after = valid_until or now + datetime.timedelta(days=365 * years)
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, organization, email))
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365 * years))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(

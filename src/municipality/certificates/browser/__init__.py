@@ -1,0 +1,1 @@
+"""The pages of the certificates add-on."""

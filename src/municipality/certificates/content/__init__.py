@@ -1,0 +1,1 @@
+"""The content types of the certificates add-on, one module each."""

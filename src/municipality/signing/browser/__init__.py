@@ -1,0 +1,1 @@
+"""Pages of the signing add-on: employees' own certificate, administrators' list."""
