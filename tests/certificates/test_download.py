@@ -134,3 +134,37 @@ def test_someone_who_can_view_but_is_neither_applicant_nor_staff_does_not(issued
 def test_no_certificate_yet_is_404(application):
     assert get(application, "maria").status_code == 404
     assert get(application, "clerk").status_code == 404
+
+
+def test_the_verification_page_says_valid_and_then_altered(issued):
+    """The downloaded certificate, checked on the public page, then tampered."""
+    pdf = get(issued, "maria").content
+    page_url = f"{api.portal.get().absolute_url()}/@@verify-document"
+
+    def check(data):
+        response = requests.post(
+            page_url,
+            files={"file": ("certificate.pdf", data, "application/pdf")},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 200
+        return response.text
+
+    page = check(pdf)
+    assert "Έγκυρη υπογραφή" in page
+    assert issued.reference_number in page
+    assert "Ελένη Κλητήρα" in page  # who signed
+
+    tampered = bytearray(pdf)
+    # One byte inside the signed range (the page content, before the signature).
+    position = len(pdf) // 4
+    tampered[position] ^= 0x01
+    page = check(bytes(tampered))
+    assert "Αλλοιωμένο έγγραφο" in page
+    assert "Έγκυρη υπογραφή" not in page
+
+    # The QR code's address shows the registry entry, without personal data.
+    qr = requests.get(f"{page_url}/{issued.verification_code}", timeout=TIMEOUT)
+    assert qr.status_code == 200
+    assert issued.reference_number in qr.text
+    assert "Μαρία Παπαδοπούλου" not in qr.text

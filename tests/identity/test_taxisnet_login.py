@@ -307,6 +307,32 @@ def test_logout_goes_through_gsis(site, simulators):
     assert events[-1]["url"] == f"{portal_url}/logged-out"
 
 
+def test_a_revocation_by_staff_outlives_the_next_taxisnet_login(site, simulators):
+    from municipality.core.identity import verification
+
+    portal_url = site.absolute_url()
+    _login(portal_url, "068933130")
+    _refresh()
+    userid = get_plugin(site).userid_for("068933130")
+    with api.env.adopt_roles(["Manager"]):
+        api.user.create(email="clerk@example.org", username="clerk", password="x" * 12)
+        verification.revoke(userid, "Ο λογαριασμός χρησιμοποιήθηκε από τρίτο", "clerk")
+    transaction.commit()
+    assert "verified-citizens" not in _groups(userid)
+
+    session, response = _login(portal_url, "068933130")
+    assert response.status_code == 200
+    _refresh()
+    # Logged in (TaxisNet vouched for the person), still not verified.
+    assert "__ac" in session.cookies
+    assert "citizens" in _groups(userid)
+    assert "verified-citizens" not in _groups(userid)
+
+
+def _groups(userid):
+    return {group.getId() for group in api.group.get_groups(username=userid)}
+
+
 def test_plones_own_logout_goes_through_gsis_too(site, simulators):
     """«Αποσύνδεση» (Plone's @@logout) of a TaxisNet session ends GSIS's."""
     portal_url = site.absolute_url()

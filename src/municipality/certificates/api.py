@@ -19,6 +19,7 @@ from municipality.certificates.validation import check_conditional
 from municipality.certificates.validation import normalise_supply_number
 from municipality.certificates.validation import text_constraint
 from municipality.certificates.vocabularies import KINDS
+from municipality.core.identity.identity import verified_identity
 from plone import api
 from plone.dexterity.utils import addContentToContainer
 from plone.dexterity.utils import createContent
@@ -129,12 +130,20 @@ def applicant_snapshot(member):
             value = ""
         return (value or "").strip() if isinstance(value, str) else ""
 
-    return {
+    snapshot = {
         "applicant_userid": member.getId(),
         "applicant_fullname": prop("fullname") or member.getId(),
         "applicant_afm": prop("afm") or None,
         "applicant_fathername": prop("fathername") or None,
     }
+    # What the municipality certifies comes from what was verified (GSIS or
+    # the in-person check), not from the profile its owner can edit.
+    verified = verified_identity(member.getId())
+    if verified:
+        snapshot["applicant_fullname"] = verified["fullname"] or member.getId()
+        snapshot["applicant_afm"] = verified["afm"] or None
+        snapshot["applicant_fathername"] = verified["fathername"] or None
+    return snapshot
 
 
 def member_email(member):

@@ -423,10 +423,29 @@ def _new_userid(portal):
             return userid
 
 
+def _revoked_by_staff(userid):
+    """Whether staff's last word on ``userid`` is a revocation.
+
+    TaxisNet proves who the person is, but when staff revoked the account's
+    verification (a deceased person's account used by someone else, a
+    misuse), a later TaxisNet login must not undo their decision: only a new
+    verification in person does.
+    """
+    from municipality.core.identity import verification
+
+    records = verification.history(userid)
+    return bool(records) and records[-1].get("action") == "revoke"
+
+
 def _ensure_groups(portal, userid):
     groups = portal.portal_groups
     current = set(groups.getGroupsForPrincipal(portal.acl_users.getUserById(userid)))
-    for group_id in (CITIZENS, VERIFIED_CITIZENS):
+    wanted = [CITIZENS]
+    if VERIFIED_CITIZENS not in current and _revoked_by_staff(userid):
+        logger.info("TaxisNet: %s stays unverified (revoked by staff)", userid)
+    else:
+        wanted.append(VERIFIED_CITIZENS)
+    for group_id in wanted:
         if group_id not in current and groups.getGroupById(group_id) is not None:
             groups.addPrincipalToGroup(userid, group_id)
 
@@ -443,7 +462,8 @@ def login_taxpayer(portal, user):
 
     Refreshes the stored names, the member data's ``fullname`` and
     ``afm``, and puts the account in ``citizens`` and ``verified-citizens``:
-    TaxisNet confirmed who the person is.
+    TaxisNet confirmed who the person is — unless staff revoked the
+    account's verification since (see ``_revoked_by_staff``).
     """
     plugin = get_plugin(portal)
     if plugin is None:
