@@ -482,6 +482,29 @@ def test_rest_not_verified_and_anonymous(site):
     assert not _folder(site).objectIds()
 
 
+def test_a_verified_citizen_who_changes_their_afm_can_no_longer_apply(site):
+    """The ΑΦΜ changed over REST (plone.restapi does not run the profile
+    form's checks): the verification no longer holds, nothing is certified."""
+    changed = _rest("maria").patch(
+        f"{site.absolute_url()}/@users/maria",
+        json={"afm": "090000045", "fullname": "Νίκος Γεωργίου"},
+        timeout=TIMEOUT,
+    )
+    assert changed.status_code == 204, changed.text
+    refused = _post(site, "maria", CIVIL)
+    assert refused.status_code == 403
+    assert not _folder(site).objectIds()
+
+
+def test_a_group_membership_by_hand_is_not_a_verified_identity(site):
+    with api.env.adopt_roles(["Manager"]):
+        api.group.add_user(groupname="verified-citizens", username="plain")
+    transaction.commit()
+    refused = _post(site, "plain", CIVIL)
+    assert refused.status_code == 403
+    assert not _folder(site).objectIds()
+
+
 def test_rest_one_citizen_cannot_get_anothers(site):
     created = _post(site, "maria", CIVIL).json()
     for user in ("nikos", "plain", "employee", None):

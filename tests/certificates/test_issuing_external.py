@@ -67,6 +67,21 @@ def test_tap_without_debts_is_issued(site):
     assert "δεν οφείλεται Τέλος Ακίνητης Περιουσίας (ΤΑΠ)" in text
 
 
+def test_tap_prints_the_property_as_finance_knows_it(site):
+    """The applicant's typed address is not what the municipality certifies."""
+    obj = in_progress(
+        kind="tap",
+        property_supply_number=SUPPLY_WITHOUT_DEBTS,
+        property_address="Οδός Άλλου Ακινήτου 99",
+        property_area=400,
+    )
+    text = " ".join(pdf.read_text(issue(obj, "revenue")).split())
+    assert "Ερμού 10" in text
+    assert "Οδός Άλλου Ακινήτου 99" not in text
+    assert "400 τ.μ." not in text
+    assert "85 τ.μ." in text
+
+
 def test_tap_with_debts_is_refused(site):
     obj = in_progress(kind="tap", property_supply_number=SUPPLY_WITH_DEBTS)
     with pytest.raises(IssuingError) as caught:

@@ -105,6 +105,17 @@ def test_wrong_passphrase_is_refused(portal):
     assert "συνθηματικό" in message
 
 
+def test_certificate_from_an_untrusted_ca_is_refused(portal):
+    # Anyone can make a CA and a certificate «in the mayor's name».
+    message = _refusal(pki.issue_certificate(test_ca(), "Κάποιος").pkcs12(b"x"), "x")
+    assert "καμία έμπιστη αρχή" in message  # nothing trusted yet: refused
+    credentials.trust(test_ca().cert_pem())
+    own_ca = pki.create_ca("Αυτοσχέδια Αρχή")
+    forged = pki.issue_certificate(own_ca, "Δήμαρχος")
+    message = _refusal(forged.pkcs12(PASSPHRASE.encode(), chain=[own_ca.cert]))
+    assert "δεν εκδόθηκε από αρχή πιστοποίησης" in message
+
+
 def test_not_a_pkcs12_file_is_refused(portal):
     assert _refusal(b"%PDF-1.7 definitely not a certificate")
 

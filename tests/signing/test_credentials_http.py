@@ -6,6 +6,8 @@ from municipality.requests.testing import PASSWORD
 from municipality.signing import credentials
 from municipality.signing.testing import PASSPHRASE
 from municipality.signing.testing import pkcs12_for
+from municipality.signing.testing import test_ca
+from municipality.signing.testing import trust
 from plone import api
 from plone.app.testing import SITE_OWNER_NAME
 from plone.app.testing import SITE_OWNER_PASSWORD
@@ -24,6 +26,7 @@ def site(functional):
     portal = functional["portal"]
     create_staff("eleni", group="protocol-clerks", fullname="Ελένη Γεωργίου")
     create_citizen("maria")
+    trust(test_ca().cert_pem())
     transaction.commit()
     return portal
 

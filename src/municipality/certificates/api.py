@@ -95,8 +95,12 @@ def _tr(message):
 def may_apply(container, member=None):
     """True if ``member`` (default: the current user) may apply in ``container``.
 
-    Both the platform's permission for verified people and the add
-    permission of the folder are needed.
+    The platform's permission for verified people, the add permission of
+    the folder, and a verified identity (TaxisNet or a verification in person
+    in force, ``verified_identity``): a certificate states who the applicant
+    is, so it must not rest on a profile its owner can edit (an account put
+    in «verified-citizens» by hand, or whose ΑΦΜ changed since it was
+    verified, has none).
     """
     member = member or api.user.get_current()
     if member is None or not member.getId():
@@ -104,6 +108,7 @@ def may_apply(container, member=None):
     return bool(
         api.user.has_permission(USE_VERIFIED_SERVICES, user=member, obj=container)
         and api.user.has_permission(ADD_PERMISSION, user=member, obj=container)
+        and verified_identity(member.getId()) is not None
     )
 
 

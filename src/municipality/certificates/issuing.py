@@ -139,11 +139,17 @@ def format_amount(amount):
 
 
 def check_tap_debts(application):
-    """For ΤΑΠ: raise :class:`IssuingError` unless the property owes nothing."""
+    """For ΤΑΠ: raise :class:`IssuingError` unless the property owes nothing.
+
+    :returns: the finance system's ``TapStatement`` of the property (its
+        address, area and unit are what the certificate prints), or ``None``
+        for other kinds.
+    """
     if getattr(application, "kind", None) != "tap":
-        return
+        return None
     try:
-        debts = finance_check.tap_debts(application)
+        statement = finance_check.tap_statement(application)
+        debts = list(statement.debts)
     except finance_check.FinanceUnavailable as e:
         raise IssuingError(
             _(
@@ -165,6 +171,7 @@ def check_tap_debts(application):
                 mapping={"count": len(debts), "total": format_amount(total)},
             )
         )
+    return statement
 
 
 # -- names --------------------------------------------------------------------
@@ -230,7 +237,7 @@ def issue(application, actor_userid, *, now=None):
     from municipality.signing.verification import verification_url
 
     check_can_issue(application, actor_userid)
-    check_tap_debts(application)
+    tap_property = check_tap_debts(application)
 
     issued_at = now or datetime.now(UTC)
     code = new_verification_code()
@@ -241,6 +248,7 @@ def issue(application, actor_userid, *, now=None):
             issued_at=issued_at,
             issuer_fullname=_fullname(actor_userid),
             verification_code=code,
+            tap_property=tap_property,
         )
     except ValueError as e:
         raise IssuingError(

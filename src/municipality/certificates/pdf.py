@@ -43,6 +43,7 @@ from reportlab.platypus import TableStyle
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import dataclasses
 import datetime
 import re
 import threading
@@ -676,18 +677,40 @@ def certificate_data(
 
 
 def render_certificate(
-    application, *, verification_url, issued_at, issuer_fullname, verification_code=""
+    application,
+    *,
+    verification_url,
+    issued_at,
+    issuer_fullname,
+    verification_code="",
+    tap_property=None,
 ):
-    """The unsigned certificate PDF of ``application``."""
-    return render(
-        certificate_data(
-            application,
-            verification_url=verification_url,
-            issued_at=issued_at,
-            issuer_fullname=issuer_fullname,
-            verification_code=verification_code,
-        )
+    """The unsigned certificate PDF of ``application``.
+
+    ``tap_property``: for ΤΑΠ, the property as the finance system knows it
+    (a ``TapStatement``); its address, area and municipal unit are printed
+    instead of what the applicant typed, since they are what was checked.
+    """
+    data = certificate_data(
+        application,
+        verification_url=verification_url,
+        issued_at=issued_at,
+        issuer_fullname=issuer_fullname,
+        verification_code=verification_code,
     )
+    if tap_property is not None:
+        data = dataclasses.replace(
+            data,
+            property_supply_number=tap_property.supply_number
+            or data.property_supply_number,
+            property_address=tap_property.address or data.property_address,
+            property_area=tap_property.area
+            if tap_property.area is not None
+            else data.property_area,
+            property_municipal_unit=tap_property.municipal_unit
+            or data.property_municipal_unit,
+        )
+    return render(data)
 
 
 # -- reading a certificate back -------------------------------------------------

@@ -23,6 +23,7 @@ ciphertext cannot be moved to another user.
 
 from BTrees.OOBTree import OOBTree
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -348,6 +349,57 @@ def parse_pkcs12(data: bytes, passphrase: str):
     return key, cert, chain
 
 
+def check_issued_by_trusted_ca(cert: x509.Certificate, chain=()):
+    """Refuse a certificate that does not chain to a trusted CA.
+
+    The trusted CAs are ``municipality.signing.trusted_certificates`` (the
+    ones signatures are validated against): otherwise an employee could
+    upload a self-made certificate in anyone's name and sign with it.
+    Intermediate certificates may come in ``chain`` (the PKCS#12 file's).
+    """
+    from municipality.signing.pki import load_pem_certificates
+
+    record = "municipality.signing.trusted_certificates"
+    pem = api.portal.get_registry_record(record, default="") or ""
+    try:
+        roots = load_pem_certificates(pem.encode("ascii"))
+    except ValueError:
+        roots = []
+    if not roots:
+        raise InvalidCredential(
+            _(
+                "No certification authority is trusted yet: an administrator "
+                "adds them under Site Setup → Digital signatures first."
+            )
+        )
+    pool = list(chain)
+    current = cert
+    for _level in range(6):
+        for root in roots:
+            if current.issuer == root.subject:
+                try:
+                    current.verify_directly_issued_by(root)
+                except (ValueError, TypeError, InvalidSignature):
+                    continue
+                return
+        parents = [c for c in pool if c.subject == current.issuer and c != current]
+        for parent in parents:
+            try:
+                current.verify_directly_issued_by(parent)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            current = parent
+            break
+        else:
+            break
+    raise InvalidCredential(
+        _(
+            "This certificate was not issued by a certification authority the "
+            "municipality trusts (Site Setup → Digital signatures)."
+        )
+    )
+
+
 # Storing
 
 
@@ -358,6 +410,7 @@ def store_pkcs12(userid, data: bytes, passphrase: str, created_by=None) -> Crede
         …; nothing is stored then.
     """
     key, cert, chain = parse_pkcs12(data, passphrase)
+    check_issued_by_trusted_ca(cert, chain)
     secret = json.dumps(
         {
             "pkcs12": base64.b64encode(data).decode("ascii"),
@@ -423,6 +476,7 @@ def store_pkcs11(
     except TokenUnavailable as exc:
         raise InvalidCredential(exc.message, detail=exc.detail) from exc
     check_certificate(cert)
+    check_issued_by_trusted_ca(cert)
     secret = json.dumps({"pin": pin or ""}).encode("utf-8")
     return _put(
         Credential(

@@ -81,10 +81,10 @@ def give_test_credential(userid, common_name=None) -> pki.KeyPair:
 
     name = common_name or _fullname(userid)
     keypair = _keypair(userid, name)
+    trust(test_ca().cert_pem())
     credentials.store_pkcs12(
         userid, pkcs12_for(userid, name), PASSPHRASE, created_by="test"
     )
-    trust(test_ca().cert_pem())
     return keypair
 
 
