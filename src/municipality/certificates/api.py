@@ -20,13 +20,13 @@ from municipality.certificates.validation import normalise_supply_number
 from municipality.certificates.validation import text_constraint
 from municipality.certificates.vocabularies import KINDS
 from municipality.core.identity.identity import verified_identity
+from municipality.core.submissions import do_transition as _transition
+from municipality.core.submissions import SubmissionError
+from municipality.core.submissions import translated as _tr
 from plone import api
 from plone.dexterity.utils import addContentToContainer
 from plone.dexterity.utils import createContent
-from Products.CMFCore.WorkflowCore import WorkflowException
 from zExceptions import Unauthorized
-from zope.globalrequest import getRequest
-from zope.i18n import translate
 from zope.schema import ValidationError
 
 
@@ -68,25 +68,6 @@ TAP_ONLY = (
     "property_municipal_unit",
 )
 STRIPPED = FIELDS  # every field is trimmed; only texts keep inner new lines
-
-
-class SubmissionError(ValueError):
-    """Bad input: ``errors`` maps a field name to a Greek message.
-
-    The key ``""`` holds a message about the whole form.
-    """
-
-    def __init__(self, errors):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-def _tr(message):
-    """``message`` in the language of the request (Greek on a Greek site)."""
-    request = getRequest()
-    if request is not None:
-        return translate(message, context=request)
-    return translate(message, target_language="el")
 
 
 # -- who ----------------------------------------------------------------------
@@ -350,14 +331,6 @@ def rejection_reason(obj):
 def _require(obj, permission):
     if not api.user.has_permission(permission, obj=obj):
         raise Unauthorized(f"{permission} on {obj.absolute_url()}")
-
-
-def _transition(obj, transition, comment=""):
-    workflow = api.portal.get_tool("portal_workflow")
-    try:
-        workflow.doActionFor(obj, transition, comment=comment or "")
-    except WorkflowException as e:
-        raise SubmissionError({"": str(e)}) from e
 
 
 def start(obj):

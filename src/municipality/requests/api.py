@@ -22,6 +22,9 @@ from DateTime import DateTime
 from datetime import datetime
 from datetime import timedelta
 from municipality import _
+from municipality.core.submissions import do_transition as _transition
+from municipality.core.submissions import SubmissionError
+from municipality.core.submissions import translated as _tr
 from municipality.requests import ratelimit
 from municipality.requests import settings
 from municipality.requests.content.citizen_request import ANSWER_MAX
@@ -35,10 +38,8 @@ from plone import api
 from plone.dexterity.utils import addContentToContainer
 from plone.dexterity.utils import createContent
 from plone.namedfile.file import NamedBlobFile
-from Products.CMFCore.WorkflowCore import WorkflowException
 from zExceptions import Unauthorized
 from zope.globalrequest import getRequest
-from zope.i18n import translate
 from zope.schema import ValidationError
 
 import hashlib
@@ -77,17 +78,6 @@ ANONYMOUS_CREATOR = "anonymous"
 ATTACHMENTS_FIELD = "attachments"
 
 
-class SubmissionError(ValueError):
-    """Bad input: ``errors`` maps a field name to a Greek message.
-
-    The key ``""`` holds a message about the whole form.
-    """
-
-    def __init__(self, errors):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
 class RateLimited(Exception):
     """Too many anonymous submissions from one address.
 
@@ -97,14 +87,6 @@ class RateLimited(Exception):
     def __init__(self, retry_after):
         self.retry_after = retry_after
         super().__init__(f"Rate limited, retry after {retry_after} s")
-
-
-def _tr(message):
-    """``message`` in the language of the request (Greek on a Greek site)."""
-    request = getRequest()
-    if request is not None:
-        return translate(message, context=request)
-    return translate(message, target_language="el")
 
 
 def hash_token(token):
@@ -503,14 +485,6 @@ def _protocol_entry(obj, number):
 def _require(obj, permission):
     if not api.user.has_permission(permission, obj=obj):
         raise Unauthorized(f"{permission} on {obj.absolute_url()}")
-
-
-def _transition(obj, transition, comment=""):
-    workflow = api.portal.get_tool("portal_workflow")
-    try:
-        workflow.doActionFor(obj, transition, comment=comment or "")
-    except WorkflowException as e:
-        raise SubmissionError({"": str(e)}) from e
 
 
 def assign(obj, department, officer):

@@ -23,6 +23,7 @@ from municipality.certificates import finance_check
 from municipality.certificates import settings
 from municipality.certificates.vocabularies import DELIVERIES
 from municipality.certificates.vocabularies import KINDS
+from municipality.core.browser.protocol import refresh_and_redirect
 from plone import api as ploneapi
 from plone.app.event.base import default_timezone
 from plone.memoize.instance import memoize
@@ -827,23 +828,7 @@ class ApplicationView(CertificatesView):
 
     def refresh(self):
         """«Ενημέρωση»: ask the protocol system for the number now."""
-        from municipality.core.protocol import refresh_protocol
-
-        if self.info.protocol_number():
-            message, kind = _("Your application is up to date."), "info"
-        elif refresh_protocol(self.context):
-            message, kind = _("The protocol number has been received."), "info"
-        else:
-            message, kind = (
-                _(
-                    "The protocol number has not been assigned yet. "
-                    "You will be notified by email when it is."
-                ),
-                "warning",
-            )
-        ploneapi.portal.show_message(message, request=self.request, type=kind)
-        self.request.response.redirect(self.context.absolute_url())
-        return ""
+        return refresh_and_redirect(self, _("Your application is up to date."))
 
     def _failed(self, action, message, status=400):
         self.action_errors[action] = tr(self.request, message)

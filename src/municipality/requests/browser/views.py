@@ -7,6 +7,7 @@ values; state changes go through :mod:`municipality.requests.api`.
 """
 
 from municipality import _
+from municipality.core.browser.protocol import refresh_and_redirect
 from municipality.core.roles import GROUPS
 from municipality.requests import api
 from municipality.requests.browser.base import RequestsView
@@ -413,23 +414,7 @@ class RequestView(RequestsView):
 
     def refresh(self):
         """«Ενημέρωση»: ask the protocol system for the number now."""
-        from municipality.core.protocol import refresh_protocol
-
-        if self.info.protocol_number():
-            message, kind = _("Your request is up to date."), "info"
-        elif refresh_protocol(self.context):
-            message, kind = _("The protocol number has been received."), "info"
-        else:
-            message, kind = (
-                _(
-                    "The protocol number has not been assigned yet. "
-                    "You will be notified by email when it is."
-                ),
-                "warning",
-            )
-        ploneapi.portal.show_message(message, request=self.request, type=kind)
-        self.request.response.redirect(self.context.absolute_url())
-        return ""
+        return refresh_and_redirect(self, _("Your request is up to date."))
 
     def _action_failed(self, action, message, status=400):
         self.action_errors[action] = tr(self.request, message)

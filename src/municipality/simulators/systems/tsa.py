@@ -83,6 +83,10 @@ class Authority:
 
     def _make(self):
         ca, unit = self._keys()
+        # pyHanko's "dummy" time stamper is a complete RFC 3161 token maker
+        # (signed TSTInfo with the TSA's certificate), only without a network
+        # front end — which this simulator is. Tokens it makes validate like a
+        # real TSA's (tests/signing/test_tsa_signing.py).
         stamper = DummyTimeStamper(
             tsa_cert=translate_pyca_cryptography_cert_to_asn1(unit.cert),
             tsa_key=translate_pyca_cryptography_key_to_asn1(unit.key),
