@@ -14,6 +14,7 @@ ADDONS = (
     "municipality.requests",
     "municipality.signing",
     "municipality.certificates",
+    "municipality.payments",
 )
 
 

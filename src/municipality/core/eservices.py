@@ -138,7 +138,7 @@ SERVICES = (
         audience="anonymous",
         url="@@pay-traffic-fine",
         icon="car-front",
-        addon="municipality.fines",
+        addon="municipality.payments",
     ),
     EService(
         id="gross-revenue-fee",
@@ -151,7 +151,7 @@ SERVICES = (
         audience="business",
         url="@@declare-gross-revenue-fee",
         icon="shop",
-        addon="municipality.levies",
+        addon="municipality.payments",
     ),
     EService(
         id="sojourner-fee",
@@ -164,7 +164,7 @@ SERVICES = (
         audience="business",
         url="@@declare-sojourner-fee",
         icon="suitcase",
-        addon="municipality.levies",
+        addon="municipality.payments",
     ),
     EService(
         id="payment-orders",
@@ -174,7 +174,7 @@ SERVICES = (
         audience="business",
         url="@@payment-orders",
         icon="cash-coin",
-        addon="municipality.business",
+        addon="municipality.payments",
     ),
     EService(
         id="municipal-tax",
@@ -187,7 +187,7 @@ SERVICES = (
         audience="business",
         url="@@declare-municipal-tax",
         icon="calculator",
-        addon="municipality.business",
+        addon="municipality.payments",
     ),
     EService(
         id="council-decisions",

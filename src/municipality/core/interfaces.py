@@ -150,8 +150,51 @@ class IFinanceSettings(IExternalSystemSettings):
     """The finance system: debts, payments, payment orders, fines register."""
 
 
+BANK_GATEWAYS = ("modirum",)
+
+
 class IBankSettings(IExternalSystemSettings):
-    """The bank's card-payment gateway."""
+    """The bank's card-payment gateway.
+
+    The service address is the gateway's host (Cardlink
+    ``https://ecommerce.cardlink.gr``, test ``https://ecommerce-test.cardlink.gr``;
+    Nexi/Alpha Bank and Worldline/Eurobank the same software on their own
+    hosts); the client adds ``/vpos/shophandlermpi`` and
+    ``/vpos/xmlpayvpos``. The user name and password of the other systems
+    are not used: the merchant id and the shared secret sign every message.
+    """
+
+    gateway = schema.Choice(
+        title=_("Gateway"),
+        description=_(
+            "The bank's payment software. modirum: Cardlink, Nexi (Alpha Bank) "
+            "and Worldline (Eurobank) VPOS redirect."
+        ),
+        values=BANK_GATEWAYS,
+        required=True,
+        default="modirum",
+    )
+
+    merchant_id = schema.TextLine(
+        title=_("Merchant id (MID)"),
+        description=_(
+            "The merchant id the bank gave the municipality. The shipped value "
+            "is the simulator's demo merchant."
+        ),
+        required=False,
+        default="0020000000",
+    )
+
+    shared_secret = schema.Password(
+        title=_("Shared secret"),
+        description=_(
+            "The secret the bank gave with the merchant id; every message to "
+            "and from the bank is signed with it. Leave empty on save to keep "
+            "the stored one."
+        ),
+        required=False,
+        default="Cardlink1",
+    )
 
 
 TAXISNET_VARIANTS = ("oauth2server", "oauth2servergov", "oauth2serverotp")

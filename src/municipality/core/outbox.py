@@ -200,7 +200,9 @@ def _uid(context):
     return context.UID()
 
 
-def enqueue(kind, payload, key=None, context=None, site=None, now=None):
+def enqueue(
+    kind, payload, key=None, context=None, site=None, now=None, not_before=None
+):
     """Write an outbox item in the current transaction and return it.
 
     :param kind: The name of the :class:`IOutboxHandler` that delivers it.
@@ -209,6 +211,9 @@ def enqueue(kind, payload, key=None, context=None, site=None, now=None):
         before (delivered or not) is returned instead of a second one.
     :param context: The content object (or its UID) the item is about; it
         shows on that object as pending until delivered.
+    :param not_before: A time (seconds since the epoch) before which the
+        item is not delivered: a check scheduled for later (the payments'
+        status query at the bank).
     """
     if queryUtility(IOutboxHandler, name=kind) is None:
         raise ValueError(f"No outbox handler for kind {kind!r}")
@@ -219,6 +224,8 @@ def enqueue(kind, payload, key=None, context=None, site=None, now=None):
     now = time.time() if now is None else now
     item_id = _new_id(now)
     item = OutboxItem(item_id, kind, payload, key or item_id, _uid(context), now)
+    if not_before is not None and not_before > now:
+        item.next_attempt = not_before
     outbox.items[item_id] = item
     outbox.keys[item.key] = item_id
     outbox.undelivered.add(item_id)

@@ -1,9 +1,8 @@
-"""The client of the municipality's finance system.
+"""The client of the municipality's finance system (contract: ``docs/finance.md``).
 
-Only what the certificates need so far: the ΤΑΠ (property levy, billed with
-the electricity bill) debts of a property, found by its electricity supply
-number. The payments issue extends this client with the rest of the
-contract (``docs/finance.md``).
+ΤΑΠ debts of a property (certificates); certified debts by ΑΦΜ and by
+payment code, posting a payment, supplier payment orders, the fines
+register and certified municipal-tax debts (payments).
 """
 
 from dataclasses import dataclass
@@ -40,6 +39,81 @@ class TapStatement:
     @property
     def has_debts(self):
         return bool(self.debts)
+
+
+# The eight categories of certified debt (seed 000: α–η).
+DEBT_CATEGORIES = (
+    "gross_revenue",  # α) Τέλη επί των ακαθαρίστων εσόδων
+    "visitor_levy",  # β) Τέλος παρεπιδημούντων
+    "common_spaces",  # γ) Τέλη κοινοχρήστων χώρων
+    "tap",  # δ) Τέλος ακίνητης περιουσίας
+    "traffic_fines",  # ε) Πρόστιμα Κ.Ο.Κ.
+    "other_fines",  # στ) Λοιπά πρόστιμα & τέλη
+    "installments",  # ζ) Δόσεις ρυθμίσεων
+    "rents",  # η) Μισθώματα
+)
+# The categories that make up the municipal tax (Δημοτικός Φόρος).
+MUNICIPAL_TAX_CATEGORIES = ("gross_revenue", "visitor_levy")
+
+
+@dataclass(frozen=True)
+class Debt:
+    """A certified (βεβαιωμένη) debt, with its amount as of ``as_of``."""
+
+    id: str
+    category: str
+    description: str
+    reference: str  # the assessment (βεβαίωση) number
+    principal: Decimal
+    surcharges: Decimal  # late interest and surcharges up to ``as_of``
+    amount: Decimal  # principal + surcharges: what is paid today
+    due_date: date | None
+    as_of: date
+    rf_code: str
+    afm: str
+    debtor: str
+
+
+@dataclass(frozen=True)
+class PostingReceipt:
+    """What finance answers to a posted payment."""
+
+    transaction_id: str
+    receipt_number: str  # the finance system's receipt (γραμμάτιο) number
+    posted_at: str  # ISO 8601
+    duplicate: bool  # True when this transaction had been posted before
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """A supplier payment order (ένταλμα πληρωμής) the municipality issued."""
+
+    number: str
+    date: date
+    description: str
+    amount: Decimal
+    status: str  # "issued" | "paid"
+    paid_date: date | None
+
+
+@dataclass(frozen=True)
+class Fine:
+    """A traffic ticket in the fines register."""
+
+    id: str
+    municipality_code: str
+    ticket_type: str
+    ticket_number: str
+    plate: str  # normalised: Latin look-alikes, no spaces or dashes
+    issued_at: str  # ISO 8601 local date and time
+    violation: str
+    location: str
+    amount: Decimal  # the ticket's amount
+    surcharges: Decimal
+    total: Decimal  # what is paid today
+    status: str  # "unpaid" | "paid"
+    rf_code: str
+    registered_by: str  # "police" / "municipal police" / "portal"
 
 
 class FinanceClient(ExternalSystemClient):

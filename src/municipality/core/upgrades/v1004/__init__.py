@@ -1,0 +1,1 @@
+"""1004: the bank gateway's merchant id and shared secret (payments)."""

@@ -1,0 +1,1 @@
+"""Debts and payments: debts, payment codes, card payments, fines, municipal tax."""

@@ -1,0 +1,1 @@
+"""Settlement of the bank's messages (to be written)."""
