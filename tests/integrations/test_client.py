@@ -60,3 +60,14 @@ def test_built_from_the_registry(portal, simulators):
     client = ProtocolClient.from_registry()
     assert client.timeout == 3.0
     assert client.health()["system"] == "protocol"
+
+
+def test_a_refusal_names_the_field_the_system_named(simulators):
+    from municipality.integrations.errors import ExternalSystemRejected
+    from municipality.integrations.finance import FinanceClient
+
+    client = FinanceClient(f"{simulators.url}/finance")
+    with pytest.raises(ExternalSystemRejected) as raised:
+        client.request("GET", "tap/debts", params={"supply_number": "12"})
+    assert raised.value.status == 400
+    assert raised.value.field == "supply_number"

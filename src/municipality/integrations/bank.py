@@ -35,6 +35,22 @@ class ForgedMessage(Exception):
         self.detail = detail
 
 
+class PaymentFormError(ValueError):
+    """A payment the gateway cannot ask the bank for as given.
+
+    Raised by :meth:`IPaymentGateway.payment_form` before anything is sent:
+    ``field`` names the argument at fault (``order_id``, ``amount``,
+    ``description``, ``confirm_url``, ``cancel_url``, ``lang``). It is a
+    programming or settings error of the caller, never the citizen's input,
+    which services validate themselves.
+    """
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True)
 class RedirectForm:
     """What the browser posts to the bank: ``action`` and ordered ``fields``."""

@@ -64,7 +64,10 @@ class ExternalSystemClient:
             )
         if response.status_code >= 400:
             raise ExternalSystemRejected(
-                self.system, _error_message(response), response.status_code
+                self.system,
+                _error_message(response),
+                response.status_code,
+                field=_error_field(response),
             )
         try:
             return response.json()
@@ -86,3 +89,13 @@ def _error_message(response):
     if isinstance(error, dict):
         return error.get("message") or str(error)
     return str(error) if error else f"HTTP {response.status_code}"
+
+
+def _error_field(response):
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(error, dict) and isinstance(error.get("field"), str):
+        return error["field"]
+    return None

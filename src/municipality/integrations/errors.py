@@ -9,11 +9,13 @@ is a permanent answer to show to a person.
 class ExternalSystemError(Exception):
     """Something went wrong talking to an external system."""
 
-    def __init__(self, system, message, status=None):
+    def __init__(self, system, message, status=None, field=None):
         super().__init__(f"{system}: {message}")
         self.system = system
         self.message = message
         self.status = status
+        # The request field the system named in its JSON error, if any.
+        self.field = field
 
 
 class ExternalSystemUnavailable(ExternalSystemError):

@@ -1,0 +1,1 @@
+"""The content types of the payments add-on, one module each."""

@@ -1,0 +1,176 @@
+"""The settle-once rules, message by message (the gateway's real digests, no HTTP)."""
+
+from .conftest import signed
+from decimal import Decimal
+from municipality.core import outbox
+from municipality.payments import api
+from municipality.payments import ledger as ledgers
+from municipality.payments import settlement
+from plone import api as ploneapi
+from zope.component.hooks import setSite
+
+import pytest
+
+
+@pytest.fixture
+def site(integration):
+    portal = integration["portal"]
+    setSite(portal)
+    ploneapi.portal.set_registry_record(
+        "municipality.bank.url", "http://127.0.0.1:9/bank"
+    )
+    ploneapi.portal.set_registry_record(
+        "municipality.outbox.alert_email", "operators@example.gr"
+    )
+    return portal
+
+
+def _payment(ref="D-1", amount="12.50"):
+    return api.create_payment(
+        [
+            api.Item(
+                kind="debt",
+                ref=ref,
+                description=f"Οφειλή {ref}",
+                amount=Decimal(amount),
+            )
+        ],
+        "debts",
+        email="payer@example.gr",
+    )
+
+
+def _receive(payment, status="CAPTURED", **changes):
+    return settlement.receive_notification(signed(payment, status, **changes))
+
+
+def _keys(payment):
+    return sorted(
+        key
+        for key in outbox.get_outbox().keys
+        if key.endswith(payment.id) or f"{payment.id}:" in key
+    )
+
+
+def test_paid_once_then_duplicates(site):
+    payment = _payment()
+    result = _receive(payment)
+    assert (result.status, result.outcome) == (200, "applied")
+    assert payment.state == "paid"
+    assert payment.paid_amount == Decimal("12.50")
+    assert payment.bank_payment_ref
+    for _ in range(3):
+        assert _receive(payment).outcome == "duplicate"
+    assert payment.state == "paid"
+    assert _keys(payment) == [
+        f"payments.post:{payment.id}",
+        f"payments.receipt:{payment.id}",
+        f"payments.status:{payment.id}:1",
+    ]
+    assert [e["outcome"] for e in payment.log[1:]] == ["applied"] + ["duplicate"] * 3
+
+
+def test_a_second_capture_of_one_order_needs_attention(site):
+    payment = _payment()
+    _receive(payment)
+    assert not payment.attention
+    assert _receive(payment, txId="123").outcome == "duplicate"
+    assert payment.attention
+    assert outbox.get_item(f"payments.attention:{payment.id}:second_capture")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "state", "outcome"),
+    [
+        ("REFUSED", "REFUSED", "failed", "duplicate"),
+        ("ERROR", "REFUSED", "failed", "duplicate"),
+        ("CANCELED", "CANCELED", "cancelled", "duplicate"),
+        ("REFUSED", "CANCELED", "failed", "ignored"),
+        ("CAPTURED", "REFUSED", "paid", "ignored"),
+        ("CAPTURED", "CANCELED", "paid", "ignored"),
+    ],
+)
+def test_final_states_are_not_undone(site, first, second, state, outcome):
+    payment = _payment()
+    assert _receive(payment, first).outcome == "applied"
+    assert _receive(payment, second).outcome == outcome
+    assert payment.state == state
+
+
+def test_pending_is_only_noted(site):
+    payment = _payment()
+    assert _receive(payment, "PROCESSING").outcome == "info"
+    assert payment.state == "started"
+
+
+@pytest.mark.parametrize("before", ["failed", "cancelled", "expired"])
+def test_paid_after_it_was_over_is_paid_and_operators_told(site, before):
+    payment = _payment()
+    ledgers.change_state(payment, before)
+    assert ledgers.live_payments(["D-1"]) == {}
+    assert _receive(payment).outcome == "applied"
+    assert payment.state == "paid"
+    assert payment.attention
+    assert ledgers.live_payments(["D-1"]) == {"D-1": payment}
+    mail = outbox.get_item(f"payments.attention:{payment.id}:paid_after_{before}")
+    assert mail.payload["to"] == "operators@example.gr"
+    assert payment.id in mail.payload["subject"]
+    # Still posted and receipted, once.
+    assert outbox.get_item(f"payments.post:{payment.id}") is not None
+
+
+def test_an_item_paid_by_two_payments_needs_attention(site):
+    first = _payment("D-5")
+    ledgers.change_state(first, "expired")
+    second = _payment("D-5")
+    _receive(second)
+    assert not second.attention
+    _receive(first)  # the bank took the money of the expired one too
+    assert first.state == "paid"
+    assert "ξοφληθεί" in first.attention
+    assert first.id != second.id
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"orderAmount": "12.49"}, "amount"),
+        ({"orderAmount": None}, "amount"),
+        ({"currency": "USD"}, "currency"),
+        ({"currency": None}, "currency"),
+    ],
+)
+def test_messages_that_do_not_match_are_rejected(site, changes, reason):
+    payment = _payment()
+    result = _receive(payment, **changes)
+    assert result.status == 400
+    assert result.reason.startswith(reason)
+    assert payment.state == "started"
+    assert payment.log[-1]["outcome"] == "rejected"
+
+
+def test_bank_form(site):
+    payment = _payment(amount="1234.50")
+    form = settlement.bank_form(payment)
+    fields = dict(form.fields)
+    assert form.action.endswith("/bank/vpos/shophandlermpi")
+    assert fields["orderid"] == payment.order_id
+    assert fields["orderAmount"] == "1234.50"
+    assert fields["currency"] == "EUR"
+    assert fields["confirmUrl"].endswith("/@@vpos/confirm")
+    assert fields["cancelUrl"].endswith("/@@vpos/cancel")
+    assert fields["payerEmail"] == "payer@example.gr"
+    assert payment.id in fields["orderDesc"]
+    assert form.fields[-1][0] == "digest"
+    ledgers.change_state(payment, "failed")
+    with pytest.raises(api.PaymentError) as caught:
+        settlement.bank_form(payment)
+    assert caught.value.field == "payment"
+
+
+def test_messages_survive_the_outbox_as_json(site):
+    payment = _payment()
+    message = settlement.gateway().verify(signed(payment))
+    again = settlement.message_from_json(settlement.message_to_json(message))
+    assert again == message
+    assert settlement.message_from_json(None) is None

@@ -1,0 +1,87 @@
+"""The upgrade steps bring an older site to the current profiles.
+
+An older site is made by rolling the recorded profile version back and
+removing what the newer version added; running the upgrades must put it
+back, and leave no upgrade pending.
+"""
+
+from plone import api
+from plone.registry.interfaces import IRegistry
+from Products.CMFPlone.utils import get_installer
+from zope.component import getUtility
+
+
+def _upgrade(setup_tool, profile):
+    with api.env.adopt_roles(["Manager"]):
+        setup_tool.upgradeProfile(profile)
+
+
+def test_core_1004_adds_the_bank_merchant_settings(portal, setup_tool):
+    registry = getUtility(IRegistry)
+    for name in ("gateway", "merchant_id", "shared_secret"):
+        del registry.records[f"municipality.bank.{name}"]
+    setup_tool.setLastVersionForProfile("municipality.core:default", "1003")
+
+    _upgrade(setup_tool, "municipality.core:default")
+
+    assert setup_tool.getLastVersionForProfile("municipality.core:default") == ("1004",)
+    assert registry["municipality.bank.gateway"] == "modirum"
+    assert registry["municipality.bank.merchant_id"] == "0020000000"
+    assert setup_tool.listUpgrades("municipality.core:default") == []
+
+
+def test_core_upgrade_keeps_an_operators_bank_address(portal, setup_tool):
+    api.portal.set_registry_record(
+        "municipality.bank.url", "https://ecommerce.cardlink.gr"
+    )
+    setup_tool.setLastVersionForProfile("municipality.core:default", "1003")
+
+    _upgrade(setup_tool, "municipality.core:default")
+
+    assert (
+        api.portal.get_registry_record("municipality.bank.url")
+        == "https://ecommerce.cardlink.gr"
+    )
+
+
+def test_umbrella_1003_installs_payments(portal, setup_tool):
+    installer = get_installer(portal)
+    with api.env.adopt_roles(["Manager"]):
+        installer.uninstall_product("municipality.payments")
+    assert not installer.is_product_installed("municipality.payments")
+    setup_tool.setLastVersionForProfile("municipality:default", "1002")
+
+    _upgrade(setup_tool, "municipality:default")
+
+    assert installer.is_product_installed("municipality.payments")
+    assert setup_tool.getLastVersionForProfile("municipality:default") == ("1003",)
+    assert setup_tool.listUpgrades("municipality:default") == []
+
+
+def test_umbrella_1002_installs_signing_and_certificates(portal, setup_tool):
+    installer = get_installer(portal)
+    with api.env.adopt_roles(["Manager"]):
+        for addon in ("municipality.payments", "municipality.certificates"):
+            installer.uninstall_product(addon)
+        installer.uninstall_product("municipality.signing")
+    setup_tool.setLastVersionForProfile("municipality:default", "1001")
+
+    _upgrade(setup_tool, "municipality:default")
+
+    for addon in (
+        "municipality.signing",
+        "municipality.certificates",
+        "municipality.payments",
+    ):
+        assert installer.is_product_installed(addon), addon
+
+
+def test_core_1003_installs_the_taxisnet_plugin(portal, setup_tool):
+    acl_users = portal.acl_users
+    acl_users.manage_delObjects(["taxisnet"])
+    setup_tool.setLastVersionForProfile("municipality.core:default", "1002")
+
+    _upgrade(setup_tool, "municipality.core:default")
+
+    assert "taxisnet" in acl_users.objectIds()
+    assert setup_tool.listUpgrades("municipality.core:default") == []
