@@ -253,3 +253,27 @@ def test_outside_lets_other_writers_in_during_a_slow_call():
     transaction.begin()
     assert serial.hold_until_transaction_end(timeout=0.01) is True
     transaction.abort()
+
+
+def test_busy_while_a_write_request_runs_and_shortly_after():
+    started = threading.Event()
+    release = threading.Event()
+
+    def app(environ, start_response):
+        started.set()
+        release.wait(5)
+        start_response("200 OK", [])
+        return [b""]
+
+    filtered = serial.SerialWrites(app)
+    thread = threading.Thread(
+        target=filtered, args=({"REQUEST_METHOD": "POST"}, lambda *a: None)
+    )
+    thread.start()
+    assert started.wait(5)
+    assert serial.busy()
+    release.set()
+    thread.join(5)
+    assert serial.busy(within=5)
+    time.sleep(0.1)
+    assert not serial.busy(within=0.05)

@@ -179,13 +179,16 @@ def forms(html):
     return parser.forms
 
 
-def pay_at_bank(session, bank_page_url, card=CARD_OK, cancel=False, back=True):
+def pay_at_bank(
+    session, bank_page_url, card=CARD_OK, cancel=False, back=True, page=None
+):
     """Go through the bank as a browser does; returns the last response.
 
     ``back=False`` stops at the bank's return page (the citizen closed the
-    browser before it posted back to us).
+    browser before it posted back to us). ``page``: our ``/bank`` page
+    fetched before (a tab left open), instead of fetching it now.
     """
-    page = session.get(bank_page_url, timeout=TIMEOUT)
+    page = page if page is not None else session.get(bank_page_url, timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:500]
     (form,) = [f for f in forms(page.text) if f["id"] == "payment-bank-form"]
     fields = [(n, v) for n, v, tag in form["fields"] if tag == "input"]

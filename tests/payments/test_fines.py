@@ -342,3 +342,25 @@ def test_autofill_not_found(site):
         url(site, "/lookup"), params={"ticket_number": "", "plate": ""}, timeout=30
     )
     assert response.json() == {"found": False}
+
+
+def test_a_register_ticket_of_a_kind_the_settings_do_not_list(site):
+    # The municipal police registered a kind the municipality does not list
+    # as paid here: it is shown, not offered for payment.
+    number = new_number()
+    day, hour = yesterday()
+    register().register_fine(
+        municipality_code=CODE,
+        ticket_type="Ζ9",
+        ticket_number=number,
+        plate="ΝΙΚ-2046",
+        issued_at=f"{day}T{hour}:00",
+        amount=Decimal("50.00"),
+    )
+    response = submit(site, ticket(ticket_number=number, plate="NIK2046"))
+    assert response.status_code == 200
+    assert "Ζ9" in response.text
+    assert 'id="pay-traffic-fine-pay"' not in response.text
+    response = pay(site, ticket(ticket_number=number, plate="NIK2046"))
+    assert response.status_code in (400, 409, 422)
+    assert all_payments() == []

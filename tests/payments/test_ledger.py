@@ -222,3 +222,39 @@ def test_search_for_the_staff(site):
     assert ledgers.search(start=time.time() + 60) == []
     assert ledgers.search(end=time.time() - 3600) == []
     assert ledgers.search(start=time.time() - 60, state="started") == [c, a]
+
+
+def test_order_ids_are_unique_and_cannot_be_guessed(site):
+    year = current_year()
+    payments = [api.create_payment([_item(f"O-{i}")], "debts") for i in range(20)]
+    for payment in payments:
+        number = payment.id.rsplit("/", 1)[1]
+        # Year and number (unique), then 40 random bits; what the bank takes.
+        assert re.fullmatch(rf"{year}{number}r[0-9a-f]{{10}}", payment.order_id)
+        assert re.fullmatch(r"[A-Za-z0-9]{1,50}", payment.order_id)
+        assert ledgers.get_by_order(payment.order_id) is payment
+    assert len({p.order_id[-10:] for p in payments}) == len(payments)
+
+
+def test_status_checks_are_scheduled_within_their_limits(site):
+    now = time.time()
+    # Past its expiry and the bank still processing: asked again after
+    # status_check_after (20 minutes), not at once.
+    payment = ledgers.create_payment([_item("C-1")], "debts", now=now - 2 * 3600)
+    check = ledgers.schedule_status_check(payment, now=now)
+    assert check.key == f"payments.status:{payment.id}:2"
+    assert check.next_attempt == pytest.approx(now + 20 * 60, abs=1)
+    # Never past 24 hours after it started.
+    late = ledgers.create_payment([_item("C-2")], "debts", now=now - 24 * 3600 + 60)
+    assert ledgers.pending_limit(late) == late.created + 24 * 3600
+    check = ledgers.schedule_status_check(late, now=now)
+    assert check.next_attempt == pytest.approx(late.created + 24 * 3600, abs=1)
+    # Before its expiry: never past it.
+    young = ledgers.create_payment([_item("C-3")], "debts", now=now - 50 * 60)
+    check = ledgers.schedule_status_check(young, now=now)
+    assert check.next_attempt == pytest.approx(ledgers.expiry_time(young), abs=1)
+    # The last check of an expired payment: an hour later, marked final.
+    check = ledgers.schedule_status_check(payment, now=now, final=True)
+    assert check.key == f"payments.status:{payment.id}:3"
+    assert check.payload == {"payment": payment.id, "check": 3, "final": True}
+    assert check.next_attempt == pytest.approx(now + 60 * 60, abs=1)

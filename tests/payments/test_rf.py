@@ -39,6 +39,7 @@ def test_spaces_and_case_are_ignored(typed):
         "RF1A539007547034",  # check digits not digits
         "RF18 5390-0754-7034",  # a dash is not a space
         "RF18ΑΒΓ",  # Greek letters
+        "RF\u0661\u0668539007547034",  # Arabic-Indic digits are not digits here
     ],
 )
 def test_bad_codes_are_refused(code):

@@ -52,6 +52,15 @@ def _keys(payment):
     )
 
 
+def _settling_keys(payment):
+    """The posting and receipt items: only a payment that became paid has them."""
+    return [
+        key
+        for key in _keys(payment)
+        if key.startswith(("payments.post:", "payments.receipt:"))
+    ]
+
+
 def test_paid_once_then_duplicates(site):
     payment = _payment()
     result = _receive(payment)
@@ -140,13 +149,111 @@ def test_an_item_paid_by_two_payments_needs_attention(site):
         ({"currency": None}, "currency"),
     ],
 )
-def test_messages_that_do_not_match_are_rejected(site, changes, reason):
+def test_a_signed_paid_that_does_not_match_needs_attention(site, changes, reason):
     payment = _payment()
-    result = _receive(payment, **changes)
+    for _ in range(2):
+        result = _receive(payment, **changes)
+        assert result.status == 400
+        assert result.reason.startswith(reason)
+    # Not settled: no posting, no receipt.
+    assert payment.state == "started"
+    assert payment.paid_amount is None
+    assert _settling_keys(payment) == []
+    # Signed by the bank: in the payment's log, and the operators told once.
+    rejected = [e for e in payment.log if e["outcome"] == "rejected"]
+    assert len(rejected) == 2
+    assert all(e["verified"] for e in rejected)
+    assert "άλλο ποσό ή νόμισμα" in payment.attention
+    assert reason in payment.attention
+    mail = outbox.get_item(f"payments.attention:{payment.id}:paid_mismatch")
+    assert mail.payload["to"] == "operators@example.gr"
+    assert payment.id in mail.payload["subject"]
+    # It may still be paid as asked.
+    assert _receive(payment).outcome == "applied"
+    assert payment.state == "paid"
+
+
+def test_a_signed_refusal_that_does_not_match_is_only_logged(site):
+    payment = _payment()
+    result = _receive(payment, "REFUSED", orderAmount="99.00")
     assert result.status == 400
-    assert result.reason.startswith(reason)
     assert payment.state == "started"
     assert payment.log[-1]["outcome"] == "rejected"
+    assert not payment.attention
+
+
+def test_a_status_answer_paid_with_another_amount_needs_attention(site):
+    payment = _payment()
+    message = settlement.gateway().verify(signed(payment, orderAmount="1.25"))
+    assert settlement.apply_status(payment, message, "status") == "rejected"
+    assert payment.state == "started"
+    assert "1.25 instead of 12.50" in payment.attention
+    assert outbox.get_item(f"payments.attention:{payment.id}:paid_mismatch")
+    assert _settling_keys(payment) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"secret": "guessed"}, "digest"),
+        ({"mid": "0099999999"}, "merchant"),
+        ({"digest": None}, "missing"),
+    ],
+)
+def test_unsigned_messages_stay_out_of_the_payment(site, changes, reason):
+    payment = _payment()
+    secret = changes.pop("secret", None)
+    drop_digest = "digest" in changes
+    fields = signed(payment, **({"secret": secret} if secret else {}), **changes)
+    if drop_digest:
+        fields = [f for f in fields if f[0] != "digest"]
+    for _ in range(5):
+        result = settlement.receive_notification(fields)
+        assert (result.status, result.payment) == (400, None)
+        assert result.reason.startswith(reason)
+        assert settlement.receive_return(fields) is None
+    # The payment's own log is untouched; the bank was not asked.
+    assert [e["reason"] for e in payment.log] == ["created"]
+    assert payment.last_bank_check is None
+    assert not payment.attention
+    assert _keys(payment) == [f"payments.status:{payment.id}:1"]
+    # The site's capped log has them, with the order they claim.
+    entries = ledgers.get_ledger().rejected_entries()
+    assert len(entries) == 10
+    assert {e["order_id"] for e in entries} == {payment.order_id}
+    assert {e["payment"] for e in entries} == {""}
+    assert {e["source"] for e in entries} == {"notify", "return"}
+    assert not any(e["verified"] for e in entries)
+
+
+def test_unsigned_fields_are_kept_bounded(site):
+    fields = [("orderid", "x" * 5000)] + [(f"f{i}", "v") for i in range(100)]
+    assert settlement.receive_notification(fields).status == 400
+    (entry,) = ledgers.get_ledger().rejected_entries()
+    assert len(entry["fields"]) == settlement.REJECTED_FIELDS_KEEP
+    assert len(entry["order_id"]) == settlement.REJECTED_VALUE_KEEP
+
+
+def test_a_signed_return_asks_the_bank_at_most_every_30_seconds(site):
+    payment = _payment()
+    fields = signed(payment)
+    assert settlement.receive_return(fields, now=1000.0) is payment
+    assert payment.last_bank_check == 1000.0
+    assert settlement.receive_return(fields, now=1029.0) is payment
+    assert payment.last_bank_check == 1000.0
+    assert settlement.receive_return(fields, now=1030.0) is payment
+    assert payment.last_bank_check == 1030.0
+    # The bank (nothing at 127.0.0.1:9) was asked twice, the return logged
+    # three times; nothing settled from the return itself.
+    reasons = [e["reason"] for e in payment.log[1:]]
+    assert [r.split(":")[0] for r in reasons] == [
+        "browser return",
+        "status query failed",
+        "browser return",
+        "browser return",
+        "status query failed",
+    ]
+    assert payment.state == "started"
 
 
 def test_bank_form(site):

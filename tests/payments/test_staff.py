@@ -101,7 +101,8 @@ def test_detail_log_and_check_at_the_bank(paying, simulators):
     transaction.begin()
     pay_at_bank(requests.Session(), f"{ledgers.payment_url(payment)}/bank", back=False)
     assert fresh(payment).state == "started"
-    forged = signed(payment, secret="wrong")
+    # Signed by the bank but not as asked: rejected and kept in its log.
+    forged = signed(payment, currency="USD")
     assert post_notify(paying, forged).status_code == 400
     session = _session("revenue")
     url = f"{_admin(paying)}/{payment.order_id}"

@@ -322,6 +322,88 @@ def test_late_paid_after_rejection_accepts(portal, business):
     assert "αφού η δήλωση είχε απορριφθεί" in comment
 
 
+@pytest.mark.parametrize("other_state", ["accepted", "pending", "nil"])
+def test_late_paid_when_the_period_was_declared_again_stays_rejected(
+    portal, business, other_state
+):
+    """The business declared the period again after the rejection: a late
+    «paid» of the first must not make a second accepted declaration (and a
+    second tax kept); the operators are told, the history says why."""
+    from municipality.core import outbox
+
+    api.portal.set_registry_record(
+        "municipality.outbox.alert_email", "operators@example.gr"
+    )
+    member, _afm = business
+    first, late = _declare(member)
+    ledger.change_state(late, "expired")
+    assert tax.review_state(first) == tax.REJECTED
+    second, paying = _declare(
+        member, {"gross_revenue": "0"} if other_state == "nil" else None
+    )
+    if other_state == "accepted":
+        ledger.change_state(paying, "paid")
+    expected = tax.PENDING if other_state == "pending" else tax.ACCEPTED
+    assert tax.review_state(second) == expected
+    steps = len(_history(first))
+
+    ledger.change_state(late, "paid")  # the bank took the money after all
+
+    assert tax.review_state(first) == tax.REJECTED
+    assert tax.review_state(second) == expected
+    assert len(_history(first)) == steps + 1
+    note = _history(first)[-1]
+    assert note["review_state"] == tax.REJECTED
+    assert note["action"] is None
+    assert late.id in note["comments"]
+    assert second.reference_number in note["comments"]
+    assert "παραμένει απορριφθείσα" in note["comments"]
+    # The payment is flagged and the operators are emailed, once.
+    assert "εξοφληθεί και με άλλη πληρωμή" in late.attention
+    if paying is not None:
+        assert paying.id in late.attention
+    mail = outbox.get_item(f"payments.attention:{late.id}:paid_twice")
+    assert mail is not None
+    assert mail.payload["to"] == "operators@example.gr"
+    assert late.id in mail.payload["subject"]
+    # Posting it to finance later changes nothing more.
+    ledger.change_state(late, "posted")
+    assert tax.review_state(first) == tax.REJECTED
+    assert len(_history(first)) == steps + 1
+    accepted = [
+        obj
+        for obj in portal[tax.FOLDER_ID].objectValues()
+        if tax.review_state(obj) == tax.ACCEPTED
+    ]
+    assert len(accepted) == (0 if other_state == "pending" else 1)
+
+
+def test_late_bank_confirmation_when_declared_again(portal, business):
+    """The same through settlement, as the bank's late background
+    confirmation arrives (a verified, signed message)."""
+    from .conftest import signed
+    from municipality.core import outbox
+    from municipality.payments import settlement
+
+    api.portal.set_registry_record("municipality.bank.url", "http://127.0.0.1:9/bank")
+    api.portal.set_registry_record(
+        "municipality.outbox.alert_email", "operators@example.gr"
+    )
+    member, _afm = business
+    first, late = _declare(member)
+    ledger.change_state(late, "failed")
+    second, paying = _declare(member)
+    ledger.change_state(paying, "paid")
+    result = settlement.receive_notification(signed(late))
+    assert result.outcome == "applied"
+    assert late.state == "paid"
+    assert tax.review_state(first) == tax.REJECTED
+    assert tax.review_state(second) == tax.ACCEPTED
+    assert late.attention
+    assert outbox.get_item(f"payments.attention:{late.id}:paid_twice") is not None
+    assert outbox.get_item(f"payments.attention:{late.id}:paid_after_failed")
+
+
 def test_other_payments_leave_declarations_alone(portal, business):
     member, _afm = business
     obj, _payment = _declare(member)
@@ -348,6 +430,37 @@ def test_nobody_moves_a_declaration_by_hand(portal, business):
         assert not api.user.has_permission("Modify portal content", obj=obj)
     finally:
         logout()
+
+
+# -- money is text; finance that cannot answer ------------------------------------
+
+
+def test_a_float_amount_is_refused_in_greek(portal):
+    with pytest.raises(tax.TaxInputError) as info:
+        tax.calculate({**Q1, "gross_revenue": 10000.5}, declared_on=ON)
+    assert info.value.errors == {
+        "gross_revenue": 'Γράψτε το ποσό ως κείμενο, π.χ. "1234.56".'
+    }
+    assert tax.calculate({**Q1, "gross_revenue": 10000}, declared_on=ON).tax == (
+        Decimal("50.00")
+    )
+
+
+def test_finance_not_configured_or_refusing_input_is_unavailable(portal):
+    from plone.registry.interfaces import IRegistry
+    from zope.component import getUtility
+
+    # An ΑΦΜ the client will not send (ValueError): not a 500.
+    with pytest.raises(tax.FinanceUnavailable):
+        tax.certified_debts({"afm": "12345"})
+    with pytest.raises(tax.FinanceUnavailable):
+        tax.payment_orders({"afm": "12345"})
+    # No finance settings at all (an upgrade not run, a record removed).
+    del getUtility(IRegistry).records["municipality.finance.url"]
+    with pytest.raises(tax.FinanceUnavailable):
+        tax.certified_debts({"afm": "800000002"})
+    with pytest.raises(tax.FinanceUnavailable):
+        tax.payment_orders({"afm": "800000002"})
 
 
 # -- privacy ----------------------------------------------------------------------

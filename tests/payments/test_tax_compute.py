@@ -372,7 +372,6 @@ def test_the_largest_revenue_and_the_last_day_pass():
         ("1234.56", False, "1234.56"),
         ("0", False, "0"),
         (1234, False, "1234"),
-        (12.5, False, "12.5"),
         ("-3", False, "-3"),
         ("1.234,56", True, "1234.56"),
         ("1234,56", True, "1234.56"),
@@ -400,6 +399,10 @@ def test_parse_amount(text, greek, expected):
         ("12.34.5", True),
         ("1e5", False),
         ("Infinity", False),
+        # Money is never float: a JSON number with decimals is refused.
+        (12.5, False),
+        (1234.0, False),
+        (0.1, True),
     ],
 )
 def test_parse_amount_refuses(text, greek):
@@ -445,3 +448,24 @@ def test_calculate_reads_and_checks_everything_at_once():
             rules=RULES,
         )
     assert set(info.value.errors) == {"period", "gross_revenue", "vat_filing_date"}
+
+
+def test_calculate_refuses_a_float_amount():
+    data = {
+        "category": "food",
+        "period_kind": "quarterly",
+        "period": 1,
+        "year": 2025,
+        "gross_revenue": 10000.1,
+        "vat_filing_date": "2025-04-20",
+    }
+    with pytest.raises(tax.TaxInputError) as info:
+        tax.calculate(data, declared_on=ON, rules=RULES)
+    assert set(info.value.errors) == {"gross_revenue"}
+    # The same amount as text, or a whole number, is read exactly.
+    text = tax.calculate(
+        {**data, "gross_revenue": "10000.10"}, declared_on=ON, rules=RULES
+    )
+    assert text.gross_revenue == Decimal("10000.10")
+    whole = tax.calculate({**data, "gross_revenue": 10000}, declared_on=ON, rules=RULES)
+    assert whole.tax == Decimal("50.00")

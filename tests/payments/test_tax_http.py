@@ -22,6 +22,7 @@ from municipality.integrations.finance import FinanceClient
 from municipality.payments import ledger
 from municipality.payments import tax
 
+import json
 import pytest
 import re
 import requests
@@ -282,7 +283,10 @@ def test_who_may_declare(site):
             url(site, "@municipal-tax/declarations"), json=JSON, timeout=TIMEOUT
         )
         assert answer.status_code == 403
-        assert "πιστοποιήσει ο δήμος" in answer.json()["error"]["message"]
+        error = answer.json()["error"]
+        assert error["type"] == "Forbidden"
+        assert "πιστοποιήσει ο δήμος" in error["message"]
+        assert error["errors"] == [{"field": None, "message": error["message"]}]
     assert not declarations(site)
     anonymous = session().get(url(site, "@@declare-municipal-tax"), timeout=TIMEOUT)
     assert "/login" in anonymous.url
@@ -391,12 +395,19 @@ def test_rest_field_errors(site, business):
         errors["period"]
         == "Σε τριμηνιαία δήλωση ΦΠΑ η περίοδος είναι τρίμηνο, από 1 έως 4."
     )
+    # Money is never float: a JSON number with decimals is refused, by field.
     answer = s.post(
         url(site, "@municipal-tax/calculate"),
-        json={**JSON, "gross_revenue": 12.345},
+        json={**JSON, "gross_revenue": 24680.5},
         timeout=TIMEOUT,
     )
-    assert answer.json()["error"]["errors"][0]["field"] == "gross_revenue"
+    assert answer.status_code == 400
+    assert answer.json()["error"]["errors"] == [
+        {
+            "field": "gross_revenue",
+            "message": 'Γράψτε το ποσό ως κείμενο, π.χ. "1234.56".',
+        }
+    ]
     answer = s.post(
         url(site, "@municipal-tax/calculate"),
         data="[1, 2]",
@@ -411,9 +422,53 @@ def test_rest_field_errors(site, business):
     )
     assert answer.status_code == 400
     assert answer.json()["error"]["errors"][0]["field"] == "email"
-    assert (
-        s.get(url(site, "@municipal-tax/nothing"), timeout=TIMEOUT).status_code == 404
+    missing = s.get(url(site, "@municipal-tax/nothing"), timeout=TIMEOUT)
+    assert missing.status_code == 404
+    error = missing.json()["error"]
+    assert error["type"] == "NotFound"
+    assert error["errors"] == [{"field": None, "message": error["message"]}]
+    assert not declarations(site)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        # What a page of another site can make a browser send with the
+        # user's cookie: a form (text/plain, urlencoded, multipart).
+        ("text/plain", None),
+        ("application/x-www-form-urlencoded", "category=food&period=1"),
+        (None, None),
+    ],
+)
+def test_rest_posts_need_a_json_content_type(site, business, content_type, body):
+    userid, _afm = business
+    headers = {"Content-Type": content_type} if content_type else {}
+    data = (body if body is not None else json.dumps(JSON)).encode("utf-8")
+    for path in ("calculate", "declarations"):
+        answer = rest(userid).post(
+            url(site, f"@municipal-tax/{path}"),
+            data=data,
+            headers=headers,
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 415, answer.text[:300]
+        error = answer.json()["error"]
+        assert error["errors"] == [
+            {
+                "field": None,
+                "message": "Το σώμα του αιτήματος πρέπει να είναι αντικείμενο JSON.",
+            }
+        ]
+    # The same through ++api++, which needs no Accept header (a form can
+    # send none).
+    s = session(userid)
+    answer = s.post(
+        f"{site.absolute_url()}/++api++/@municipal-tax/declarations",
+        data=data,
+        headers=headers,
+        timeout=TIMEOUT,
     )
+    assert answer.status_code == 415
     assert not declarations(site)
 
 
@@ -553,7 +608,10 @@ def test_finance_down_changes_nothing(site, business, simulators):
         url(site, "@municipal-tax/debts"), json={"debt": debt.id}, timeout=TIMEOUT
     )
     assert answer.status_code == 503
-    assert "δεν είναι διαθέσιμο" in answer.json()["error"]["message"]
+    error = answer.json()["error"]
+    assert error["type"] == "ServiceUnavailable"
+    assert "δεν είναι διαθέσιμο" in error["message"]
+    assert error["errors"] == [{"field": None, "message": error["message"]}]
     assert (
         rest(userid).get(url(site, "@municipal-tax/debts"), timeout=TIMEOUT).status_code
         == 503
@@ -565,6 +623,57 @@ def test_finance_down_changes_nothing(site, business, simulators):
         url(site, "@municipal-tax/declarations"), json=JSON, timeout=TIMEOUT
     )
     assert made.status_code == 201
+
+
+def _finance_unavailable_everywhere(portal, userid, debt_id):
+    """Every page and service that asks finance answers 503 in Greek."""
+    s = session(userid)
+    for page in ("@@municipal-tax-debts", f"@@municipal-tax-debts?debt={debt_id}"):
+        answer = s.get(url(portal, page), timeout=TIMEOUT)
+        assert answer.status_code == 503, page
+        assert "δεν είναι διαθέσιμο αυτή τη στιγμή" in answer.text
+    orders = s.get(url(portal, "@@payment-orders"), timeout=TIMEOUT)
+    assert orders.status_code == 503
+    assert "δεν είναι διαθέσιμο αυτή τη στιγμή" in orders.text
+    answers = [
+        rest(userid).get(url(portal, "@municipal-tax/debts"), timeout=TIMEOUT),
+        rest(userid).get(url(portal, "@payment-orders"), timeout=TIMEOUT),
+        rest(userid).post(
+            url(portal, "@municipal-tax/debts"), json={"debt": debt_id}, timeout=TIMEOUT
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code == 503, answer.text[:300]
+        error = answer.json()["error"]
+        assert error["type"] == "ServiceUnavailable"
+        assert "δεν είναι διαθέσιμο" in error["message"]
+        assert error["errors"] == [{"field": None, "message": error["message"]}]
+    transaction.begin()
+    assert not ledger.live_payments([debt_id])
+
+
+@pytest.mark.parametrize("status", [403, 409, 422])
+def test_finance_refusing_is_unavailable_not_an_error(
+    site, business, simulators, status
+):
+    userid, afm = business
+    debt = certify(afm)
+    # A refusal (4xx) finance gives for none of the reasons we handle.
+    simulators.set_mode("finance", mode="error", status=status)
+    _finance_unavailable_everywhere(site, userid, debt.id)
+
+
+def test_finance_not_configured_is_unavailable(site, business):
+    from plone.registry.interfaces import IRegistry
+    from zope.component import getUtility
+
+    userid, afm = business
+    debt = certify(afm)
+    # The finance settings are missing (a profile upgrade not run); the
+    # functional layer throws this change away after the test.
+    del getUtility(IRegistry).records["municipality.finance.url"]
+    transaction.commit()
+    _finance_unavailable_everywhere(site, userid, debt.id)
 
 
 def test_nil_declaration_through_the_form(site, business):

@@ -11,6 +11,7 @@ from .conftest import CARD_REFUSED
 from .conftest import deliver
 from .conftest import deliver_all
 from .conftest import FAR_FUTURE
+from .conftest import forms
 from .conftest import fresh
 from .conftest import item
 from .conftest import new_payment
@@ -41,7 +42,39 @@ def _finance_posting(simulators, payment):
 
 
 def _receipt_mails(simulators, payment):
-    return [m for m in simulators.mail() if payment.id in (m.get("subject") or "")]
+    return [
+        m
+        for m in simulators.mail()
+        if payment.id in (m.get("subject") or "") and OPERATORS not in str(m["to"])
+    ]
+
+
+def _settling_keys(payment):
+    """The posting and receipt items of ``payment``: none until it is paid."""
+    transaction.begin()
+    return [
+        key
+        for key in outbox.get_outbox().keys
+        if key in (f"payments.post:{payment.id}", f"payments.receipt:{payment.id}")
+    ]
+
+
+NEUTRAL_RETURN = "Δεν ήταν δυνατό να επιβεβαιωθεί η επιστροφή από την τράπεζα"
+
+
+def _assert_neutral_return(answer, payment):
+    """A 303 to the home page that names no payment, and the message there."""
+    assert answer.status_code == 303
+    location = answer.headers["Location"]
+    assert payment.token not in location
+    assert "@@payment" not in location
+    assert payment.token not in answer.text
+    page = requests.get(
+        location, cookies=answer.cookies, timeout=TIMEOUT, allow_redirects=False
+    )
+    assert page.status_code == 200
+    assert NEUTRAL_RETURN in page.text
+    assert payment.token not in page.text
 
 
 def test_paid_journey(paying, simulators):
@@ -132,20 +165,29 @@ def test_bank_error_fails_and_cancel_cancels(paying, simulators):
 def test_forged_digest_is_rejected(paying):
     payment = new_payment()
     fields = signed(payment, secret="not-the-secret")
-    answer = post_notify(paying, fields)
-    assert answer.status_code == 400
+    for _ in range(3):
+        answer = post_notify(paying, fields)
+        assert answer.status_code == 400
     stored = fresh(payment)
     assert stored.state == "started"
-    entry = stored.log[-1]
+    # Unsigned: not in the payment's own log (anyone could grow it) ...
+    assert [e["reason"] for e in stored.log] == ["created"]
+    # ... only in the site's capped log, with the order it claims.
+    rejected = ledgers.get_ledger(paying).rejected_entries()
+    entry = rejected[0]
     assert entry["outcome"] == "rejected"
     assert not entry["verified"]
     assert entry["reason"].startswith("digest")
+    assert entry["order_id"] == payment.order_id
+    assert entry["payment"] == ""
     assert ("digest", fields[-1][1]) in entry["fields"]  # kept as received
-    rejected = ledgers.get_ledger(paying).rejected_entries()
-    assert rejected[0]["payment"] == payment.id
+    assert len([e for e in rejected if e["order_id"] == payment.order_id]) == 3
+    assert _settling_keys(payment) == []
 
 
-def test_changed_amount_wrong_currency_and_unknown_order_are_rejected(paying):
+def test_changed_amount_wrong_currency_and_unknown_order_are_rejected(
+    paying, simulators
+):
     payment = new_payment(item("30.00"))
     cases = [
         signed(payment, orderAmount="0.30", paymentTotal="0.30"),
@@ -156,10 +198,21 @@ def test_changed_amount_wrong_currency_and_unknown_order_are_rejected(paying):
         assert post_notify(paying, fields).status_code == 400
     stored = fresh(payment)
     assert stored.state == "started"
+    # Signed by the bank: kept in the payment's log too; another merchant's
+    # is no message of our bank's and goes only to the site's log.
     reasons = [e["reason"] for e in stored.log if e["outcome"] == "rejected"]
+    assert len(reasons) == 2
     assert reasons[0].startswith("amount")
     assert reasons[1].startswith("currency")
-    assert reasons[2].startswith("merchant")
+    transaction.begin()
+    entry = ledgers.get_ledger(paying).rejected_entries()[0]
+    assert entry["reason"].startswith("merchant")
+    assert (entry["order_id"], entry["payment"]) == (payment.order_id, "")
+    # A PAID the bank signed with another amount or currency settles
+    # nothing, but the bank may hold money: the operators are told, once.
+    assert "άλλο ποσό" in stored.attention
+    assert "USD instead of EUR" in stored.attention  # the latest
+    assert _settling_keys(payment) == []
     # A well-signed message about an order that is not ours.
     other = signed(payment, orderid="2026999999at1")
     assert post_notify(paying, other).status_code == 400
@@ -171,6 +224,11 @@ def test_changed_amount_wrong_currency_and_unknown_order_are_rejected(paying):
     reordered = list(reversed(signed(payment)[:-1])) + [signed(payment)[-1]]
     assert post_notify(paying, reordered).status_code == 400
     assert fresh(payment).state == "started"
+    assert _settling_keys(payment) == []
+    deliver_all(paying)
+    alerts = [m for m in simulators.mail() if OPERATORS in str(m["to"])]
+    assert len(alerts) == 1
+    assert payment.id in alerts[0]["subject"]
 
 
 def test_duplicate_notify_changes_nothing(paying, simulators):
@@ -215,7 +273,66 @@ def test_a_signed_return_alone_settles_nothing(paying, simulators):
     assert page.status_code == 303
     assert page.headers["Location"] == payment_url(payment)
     assert fresh(payment).state == "started"
+    assert fresh(payment).last_bank_check
     assert _sources(payment) == [("return", "info"), ("status", "info")]
+    # Again at once (a reload, a replay): logged, the bank is not asked
+    # again within 30 seconds.
+    for endpoint in ("confirm", "cancel"):
+        page = post_notify(paying, signed(payment), endpoint=endpoint)
+        assert page.headers["Location"] == payment_url(payment)
+    assert _sources(payment) == [
+        ("return", "info"),
+        ("status", "info"),
+        ("return", "info"),
+        ("return", "info"),
+    ]
+    assert _settling_keys(payment) == []
+
+
+def test_a_forged_return_does_not_reveal_the_payment(paying, simulators):
+    # Only the order id, as anyone who saw or guessed it could post.
+    payment = new_payment()
+    for endpoint in ("confirm", "cancel"):
+        answer = post_notify(paying, [("orderid", payment.order_id)], endpoint)
+        _assert_neutral_return(answer, payment)
+    # A whole message signed with a guessed secret, and one unreadable.
+    forged = signed(payment, secret="guessed")
+    _assert_neutral_return(post_notify(paying, forged, "confirm"), payment)
+    unreadable = requests.post(
+        f"{paying.absolute_url()}/@@vpos/confirm",
+        data=f"orderid={payment.order_id}&x=%FF".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=TIMEOUT,
+        allow_redirects=False,
+    )
+    _assert_neutral_return(unreadable, payment)
+    stored = fresh(payment)
+    # Nothing on the payment, and the bank was not asked.
+    assert [e["reason"] for e in stored.log] == ["created"]
+    assert stored.last_bank_check is None
+    assert stored.state == "started"
+    assert _settling_keys(payment) == []
+    rejected = ledgers.get_ledger(paying).rejected_entries()[:4]  # newest first
+    assert [e["source"] for e in rejected] == ["return"] * 4
+    assert not any(e["verified"] for e in rejected)
+    assert rejected[0]["reason"].startswith("unreadable")
+    assert rejected[1]["reason"].startswith("digest")
+    assert rejected[3]["reason"].startswith("missing")
+    assert [e["order_id"] for e in rejected[1:]] == [payment.order_id] * 3
+
+
+def test_order_ids_cannot_be_guessed_from_the_number(paying):
+    first = new_payment()
+    second = new_payment()
+    for payment in (first, second):
+        number = payment.id.rsplit("/", 1)[1]
+        assert payment.order_id.startswith(f"{payment.id[4:8]}{number}r")
+        assert len(payment.order_id) <= 50
+        assert payment.order_id.isascii()
+        assert payment.order_id.isalnum()
+    tails = {p.order_id.rpartition("r")[2] for p in (first, second)}
+    assert len(tails) == 2
+    assert all(len(tail) == 10 for tail in tails)
 
 
 def test_notify_after_the_browser_return(paying, simulators):
@@ -274,10 +391,85 @@ def test_never_paid_expires(paying, simulators):
     stored = fresh(payment)
     assert stored.state == "expired"
     assert _sources(payment) == [("status", "info"), ("system", "applied")]
+    assert not stored.attention
     # Its item is free again; the page says so.
     assert ledgers.live_payments(stored.refs) == {}
     page = requests.get(payment_url(payment), timeout=TIMEOUT)
     assert "Η πληρωμή δεν ολοκληρώθηκε εγκαίρως" in page.text
+    # One last check an hour later; the bank still knows nothing: that is all.
+    last = outbox.get_item(f"payments.status:{payment.id}:2")
+    assert last.payload["final"] is True
+    assert last.next_attempt >= time.time() + 59 * 60
+    deliver(paying, now=time.time() + 61 * 60)
+    stored = fresh(payment)
+    assert stored.state == "expired"
+    assert _sources(payment)[-1] == ("status", "info")
+    assert outbox.get_item(f"payments.status:{payment.id}:3") is None
+
+
+def _to_the_card_page(session, payment):
+    """Post our signed form to the bank and stay on its card page: the bank
+    has the order and calls it PROCESSING."""
+    page = session.get(f"{payment_url(payment)}/bank", timeout=TIMEOUT)
+    (form,) = [f for f in forms(page.text) if f["id"] == "payment-bank-form"]
+    fields = [(n, v) for n, v, tag in form["fields"] if tag == "input"]
+    card_page = session.post(form["action"], data=fields, timeout=TIMEOUT)
+    assert card_page.status_code == 200, card_page.text[:500]
+
+
+def test_still_processing_at_the_bank_does_not_expire(paying, simulators):
+    payment = new_payment(created=time.time() - 2 * 3600)
+    _to_the_card_page(requests.Session(), payment)
+    deliver(paying)
+    stored = fresh(payment)
+    assert stored.state == "started"
+    assert stored.log[-1]["reason"] == "bank: PROCESSING"
+    assert not stored.attention
+    # Asked again later (not at once: the expiry time has passed).
+    second = outbox.get_item(f"payments.status:{payment.id}:2")
+    assert not second.is_delivered
+    assert time.time() + 19 * 60 < second.next_attempt <= time.time() + 20 * 60 + 1
+    assert deliver(paying)["delivered"] == 0
+
+
+def test_processing_for_a_day_expires_and_operators_told(paying, simulators):
+    payment = new_payment(created=time.time() - 25 * 3600)
+    _to_the_card_page(requests.Session(), payment)
+    deliver(paying)
+    stored = fresh(payment)
+    assert stored.state == "expired"
+    assert "σε εξέλιξη" in stored.attention
+    assert stored.log[-1]["reason"] == "attention: pending_too_long"
+    assert outbox.get_item(f"payments.status:{payment.id}:2") is None
+    deliver_all(paying)
+    alerts = [m for m in simulators.mail() if OPERATORS in str(m["to"])]
+    assert len(alerts) == 1
+    assert payment.id in alerts[0]["subject"]
+
+
+def test_captured_after_it_expired_is_found_by_the_last_check(paying, simulators):
+    set_behaviour(simulators, notify="never")
+    payment = new_payment(created=time.time() - 2 * 3600)
+    session = requests.Session()
+    # A tab left open on our /bank page ...
+    stale = session.get(f"{payment_url(payment)}/bank", timeout=TIMEOUT)
+    deliver(paying)  # the bank knows no such order yet: expired
+    assert fresh(payment).state == "expired"
+    # ... sent to the bank after all, and paid; the notification is lost.
+    returned = pay_at_bank(session, None, page=stale, back=False)
+    assert returned.status_code == 200
+    assert fresh(payment).state == "expired"
+    deliver(paying, now=time.time() + 61 * 60)  # the last check
+    stored = fresh(payment)
+    assert stored.state == "paid"
+    assert stored.paid_amount == stored.amount
+    assert "μετά τη λήξη" in stored.attention
+    assert _sources(payment)[-2:] == [("status", "applied"), ("system", "info")]
+    deliver_all(paying, now=FAR_FUTURE)
+    assert fresh(payment).state == "posted"
+    assert _finance_posting(simulators, payment)["requests"] == 1
+    alerts = [m for m in simulators.mail() if OPERATORS in str(m["to"])]
+    assert len(alerts) == 1
 
 
 def test_still_at_the_bank_is_checked_again(paying, simulators):
@@ -317,8 +509,6 @@ def test_return_with_the_bank_down_keeps_waiting(paying, simulators):
     session = requests.Session()
     returned = pay_at_bank(session, f"{payment_url(payment)}/bank", back=False)
     simulators.set_mode("bank", mode="down")
-    from .conftest import forms
-
     (form,) = forms(returned.text)
     fields = [(n, v) for n, v, tag in form["fields"] if tag == "input"]
     page = session.post(form["action"], data=fields, timeout=TIMEOUT)
@@ -367,13 +557,23 @@ def test_bad_digest_from_the_bank_settles_nothing(paying, simulators):
     set_behaviour(simulators, digest="bad")
     payment = new_payment()
     page = pay_at_bank(requests.Session(), f"{payment_url(payment)}/bank")
-    assert page.url == payment_url(payment)
+    # An unverified return does not lead to the payment's page (its token).
+    assert page.url != payment_url(payment)
+    assert page.url.rstrip("/") == paying.absolute_url()
+    assert NEUTRAL_RETURN in page.text
+    assert all(payment.token not in r.headers.get("Location", "") for r in page.history)
     stored = fresh(payment)
     assert stored.state == "started"
-    outcomes = [(e["source"], e["outcome"]) for e in stored.log[1:]]
-    assert ("notify", "rejected") in outcomes
-    assert ("return", "rejected") in outcomes
-    assert not [o for o in outcomes if o[1] == "applied"]
+    # Not the bank's (as far as we can tell): only in the site's log.
+    assert [e["reason"] for e in stored.log] == ["created"]
+    transaction.begin()
+    rejected = [
+        (e["source"], e["verified"])
+        for e in ledgers.get_ledger(paying).rejected_entries()
+        if e["order_id"] == payment.order_id
+    ]
+    assert sorted(rejected) == [("notify", False), ("return", False)]
+    assert _settling_keys(payment) == []
 
 
 def test_vpos_endpoints_take_only_posts(paying):

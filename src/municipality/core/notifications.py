@@ -9,7 +9,9 @@ is down delays the message, it never loses or duplicates it.
 
 Templates shipped: ``case_received``, ``case_protocol_assigned``,
 ``case_answered``, ``case_closed`` (any case: requests, certificate
-applications …) and ``outbox_alert`` for the operators.
+applications …) and ``outbox_alert`` for the operators; the add-ons'
+own (``certificate_*``, ``payment_receipt``, ``payment_attention``) sit
+beside them.
 """
 
 from email.header import Header

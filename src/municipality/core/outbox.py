@@ -364,7 +364,7 @@ def _run_in_transaction(func, attempts=APPLY_ATTEMPTS, serialize=None):
         time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))  # noqa: S311
 
 
-def process_due(site=None, now=None, limit=200):
+def process_due(site=None, now=None, limit=200, before_batch=None):
     """Deliver the items that are due; the outbox worker's unit of work.
 
     Commits its own transactions, so call it outside a request's
@@ -374,6 +374,8 @@ def process_due(site=None, now=None, limit=200):
     to conflict with the citizens' submissions writing beside the worker.
     Returns counts ``delivered``, ``failed``, ``skipped`` (claimed by another
     worker, or not reached before the claim ran short) and ``alerted``.
+    ``before_batch``, if given, is called before each batch (the worker
+    gives way to busy write requests there).
     """
     site = site or getSite()
     counts = {"delivered": 0, "failed": 0, "skipped": 0, "alerted": 0}
@@ -397,6 +399,8 @@ def process_due(site=None, now=None, limit=200):
     newSecurityManager(None, system_user)
     try:
         for start in range(0, len(due), BATCH):
+            if before_batch is not None:
+                before_batch()
             for outcome, count in _process_batch(
                 site, due[start : start + BATCH], clock
             ).items():

@@ -190,6 +190,37 @@ def outside(timeout=None):
             )
 
 
+# -- how busy the write requests are (for background work to give way) -------
+
+_activity_lock = threading.Lock()
+_active_writes = 0  # write requests running or waiting for the lock
+_last_write_end = 0.0  # time.monotonic() when the latest one finished
+
+
+def _write_started():
+    global _active_writes
+    with _activity_lock:
+        _active_writes += 1
+
+
+def _write_ended():
+    global _active_writes, _last_write_end
+    with _activity_lock:
+        _active_writes -= 1
+        _last_write_end = time.monotonic()
+
+
+def busy(within=0.05):
+    """True while a write request runs or waits, or ended ``within`` s ago.
+
+    The outbox worker asks this before each batch and gives way (a little)
+    to the requests: citizens and the bank's notifications wait on the same
+    lock and the same interpreter as the worker's deliveries.
+    """
+    with _activity_lock:
+        return _active_writes > 0 or time.monotonic() - _last_write_end < within
+
+
 class SerialWrites:
     """WSGI middleware: this process's write requests run one at a time.
 
@@ -208,9 +239,13 @@ class SerialWrites:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD", "GET").upper() not in WRITE_METHODS:
             return self.app(environ, start_response)
-        with exclusive(self.timeout):
-            # Zope commits before it returns; the body is already rendered.
-            return self.app(environ, start_response)
+        _write_started()
+        try:
+            with exclusive(self.timeout):
+                # Zope commits before it returns; the body is already rendered.
+                return self.app(environ, start_response)
+        finally:
+            _write_ended()
 
 
 def filter_factory(global_conf, **local_conf):

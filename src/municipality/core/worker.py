@@ -15,6 +15,7 @@ of several instances, though claims make several workers safe);
 """
 
 from municipality import logger
+from municipality.core import serial
 from municipality.core.outbox import ANNOTATION_KEY
 from municipality.core.outbox import process_due
 from Testing.makerequest import makerequest
@@ -25,6 +26,7 @@ from zope.globalrequest import setRequest
 
 import os
 import threading
+import time
 import transaction
 
 
@@ -58,6 +60,20 @@ def _request_environ(site):
     }
 
 
+# While write requests keep coming, the worker waits this long at most
+# before each batch: the requests (a citizen, the bank's notifications)
+# go first, the outbox still moves at a batch per MAX_GIVE_WAY seconds.
+MAX_GIVE_WAY = 2.0
+
+
+def give_way(max_wait=None):
+    """Wait while this process's write requests are busy, up to ``max_wait`` s."""
+    max_wait = MAX_GIVE_WAY if max_wait is None else max_wait
+    deadline = time.monotonic() + max_wait
+    while serial.busy() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def run_once(db):
     """Process the due items of every site once; returns ``{site id: counts}``."""
     results = {}
@@ -77,7 +93,7 @@ def run_once(db):
             setSite(site)
             setRequest(wrapped.REQUEST)
             try:
-                results[site_id] = process_due(site)
+                results[site_id] = process_due(site, before_batch=give_way)
             finally:
                 setSite(None)
                 setRequest(None)

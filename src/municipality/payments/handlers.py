@@ -10,7 +10,9 @@ kind                   key                                  enqueued by
 =====================  ===================================  =====================
 ``payments.status``    ``payments.status:<number>:<n>``     creating the payment
                                                             (n = 1), then each
-                                                            check still pending
+                                                            check still pending,
+                                                            and one last check
+                                                            after an expiry
 ``payments.post``      ``payments.post:<number>``           becoming paid
 ``payments.receipt``   ``payments.receipt:<number>``        becoming paid
 ``payments.mail``      ``payments.mail:<number>``           the receipt stored
@@ -20,6 +22,15 @@ A status check that finds no final answer schedules the next one (a new
 key) rather than failing, so waiting for a citizen still at the bank's page
 never alerts the operators; a bank that cannot be asked does fail, and the
 outbox retries it with back-off.
+
+Expiry (``expire_after``) waits for the bank: while its latest answer is
+PENDING (the card is still being processed) the payment is asked about
+again instead, until :data:`~municipality.payments.ledger.PENDING_LIMIT`
+after it started; then it expires and the operators are told. A payment
+that expires because the bank knows no such order gets one last check
+(``"final": true``) :data:`~municipality.payments.ledger.LATE_CHECK_AFTER`
+later: a capture made after all, whose notification was lost, is still
+applied (paid after expired: the operators are told).
 """
 
 from email.header import Header
@@ -31,6 +42,7 @@ from email.utils import formatdate
 from municipality.core import outbox
 from municipality.core.notifications import _registry_value
 from municipality.core.notifications import render
+from municipality.integrations.bank import PENDING
 from municipality.payments import ledger as ledgers
 from municipality.payments import settlement
 from municipality.payments.ledger import as_text
@@ -55,6 +67,12 @@ def _payment(item):
     return ledgers.get_by_number(item.payload.get("payment"))
 
 
+def _asked_state(item):
+    """The state a payment must still be in for this check to ask the bank:
+    ``started``, or ``expired`` for the last check after an expiry."""
+    return EXPIRED if item.payload.get("final") else STARTED
+
+
 @implementer(outbox.IOutboxHandler)
 class StatusHandler:
     """Asks the bank about a payment still waiting for its answer."""
@@ -63,34 +81,57 @@ class StatusHandler:
 
     def deliver(self, item):
         payment = _payment(item)
-        if payment is None or payment.state != STARTED:
+        if payment is None or payment.state != _asked_state(item):
             return {"skipped": payment.state if payment is not None else "unknown"}
         message = settlement.gateway().status(payment.order_id)
         return {"message": settlement.message_to_json(message), "asked_at": time.time()}
 
     def delivered(self, item, result):
         payment = _payment(item)
-        if payment is None or result.get("skipped") or payment.state != STARTED:
+        if (
+            payment is None
+            or result.get("skipped")
+            or payment.state != _asked_state(item)
+        ):
             return
         now = time.time()
         message = settlement.message_from_json(result.get("message"))
-        # A final answer settles it; PENDING, no such order or a message
-        # that does not match are logged and the payment waits on.
+        pending = message is not None and message.outcome == PENDING
+        # A final answer settles it (a PAID of an expired payment too: the
+        # operators are told); PENDING, no such order or a message that
+        # does not match are logged and the payment waits on.
         settlement.apply_status(payment, message, "status", now)
+        if item.payload.get("final"):
+            # Still being processed at the bank: look once more later.
+            if pending and payment.state == EXPIRED:
+                if now < ledgers.pending_limit(payment):
+                    ledgers.schedule_status_check(payment, now=now, final=True)
+            return
         if payment.state != STARTED:
             return
-        if now >= ledgers.expiry_time(payment):
-            ledgers.change_state(payment, EXPIRED, now)
-            payment.append_log(
-                {
-                    "time": now,
-                    "source": "system",
-                    "outcome": "applied",
-                    "reason": "expired: the bank has no completed payment",
-                }
-            )
+        if now < ledgers.expiry_time(payment):
+            ledgers.schedule_status_check(payment, now=now)
             return
-        ledgers.schedule_status_check(payment, now=now)
+        if pending and now < ledgers.pending_limit(payment):
+            # The card is still being processed: not expired yet.
+            ledgers.schedule_status_check(payment, now=now)
+            return
+        ledgers.change_state(payment, EXPIRED, now)
+        if pending:
+            reason = "expired: the bank still reports the payment as processing"
+        elif message is None:
+            reason = "expired: the bank knows no such order"
+        else:
+            reason = "expired: the bank has no completed payment"
+        payment.append_log(
+            {"time": now, "source": "system", "outcome": "applied", "reason": reason}
+        )
+        if pending:
+            settlement._needs_attention(payment, "pending_too_long", now)
+        elif message is None:
+            # A capture made after all (a stale tab), its notification
+            # lost: the last check finds it.
+            ledgers.schedule_status_check(payment, now=now, final=True)
 
 
 @implementer(outbox.IOutboxHandler)

@@ -161,8 +161,10 @@ class IPaymentsSettings(model.Schema):
     expire_after = schema.Int(
         title=_("An unfinished payment expires after (minutes)"),
         description=_(
-            "When the bank still knows no completed payment by then, the "
-            "payment expires; the citizen can start a new one."
+            "When the bank knows no such payment by then, the payment "
+            "expires and the citizen can start a new one; one last check "
+            "follows an hour later. While the bank says it is still being "
+            "processed, it is checked again, for up to a day."
         ),
         required=True,
         default=60,

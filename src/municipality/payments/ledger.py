@@ -10,7 +10,9 @@ token, the bank's order id, its payer's user id or ΑΦΜ, the items it pays
 A :class:`Payment` is numbered in the series ``ΠΛΗ`` (``ΠΛΗ-2026/000123``,
 :mod:`municipality.core.refnumbers`); its ``token`` (random, 32 characters)
 is the capability that opens its page without a login; its ``order_id``
-(``2026000123at1767225600``, ASCII) is what the bank knows it by. Its states::
+(``2026000123r5f0c2a9e1b``, ASCII: year, number and 40 random bits, so it
+cannot be guessed from a payment's number) is what the bank knows it by.
+Its states::
 
     started ──► paid ──► posted            (posted: finance has it)
        │          ▲
@@ -27,8 +29,10 @@ which keeps the indexes right and fires
 Every message about a payment (the bank's notification, the browser return,
 a status answer, the system's and the staff's actions) is kept in its log,
 which only :meth:`Payment.append_log` writes and which is never rewritten.
-Messages that could not be tied to a payment (an unknown order, a forged
-one) go to the ledger's bounded ``rejected`` log.
+Messages the bank did not sign (a wrong digest or merchant, an unreadable
+body) never go to a payment's log, whatever order they name: anyone could
+post them. They, and signed ones about an order that is not ours, go to
+the ledger's bounded ``rejected`` log.
 """
 
 from BTrees.Length import Length
@@ -78,6 +82,13 @@ LOG_OUTCOMES = ("applied", "duplicate", "rejected", "ignored", "info")
 REJECTED_KEEP = 1000
 
 STATUS_KIND = "payments.status"
+# While the bank says a payment is still being processed it does not
+# expire, until this long after it started (seconds).
+PENDING_LIMIT = 24 * 3600
+# A payment expired because the bank knew no such order is asked about
+# once more this long after (seconds): a late capture whose notification
+# was lost is still found.
+LATE_CHECK_AFTER = 60 * 60
 CENT = Decimal("0.01")
 # What a card payment may be at most (the bank's orderAmount has 8 digits
 # before the decimal point; larger sums are paid by bank transfer).
@@ -118,6 +129,9 @@ class Payment(Persistent):
     finance side (``receipt_number``, ``posted_at``) when finance took the
     posting, ``receipt`` (a blob file) when the receipt PDF was made.
     """
+
+    # Payments stored before these attributes existed read them from here.
+    last_bank_check = None
 
     def __init__(
         self,
@@ -161,6 +175,7 @@ class Payment(Persistent):
         # expired, an item paid twice): a refund or an acceptance.
         self.attention = ""
         self.status_checks = 0
+        self.last_bank_check = None  # when the bank was last asked (seconds)
         self._log = ()
 
     def __repr__(self):
@@ -531,7 +546,7 @@ def create_payment(items, channel, payer=None, email="", context=None, now=None)
     payment = Payment(
         id=number,
         token=secrets.token_urlsafe(24),
-        order_id=f"{year}{serial:06d}at{int(now)}",
+        order_id=new_order_id(year, serial),
         channel=channel,
         items=checked,
         amount=total.quantize(CENT),
@@ -548,22 +563,47 @@ def create_payment(items, channel, payer=None, email="", context=None, now=None)
     return payment
 
 
-def schedule_status_check(payment, now=None, after=None):
+def new_order_id(year, serial):
+    """The bank's order id of a new payment: ``2026000123r5f0c2a9e1b``.
+
+    The year and number make it unique; ten random hex digits (40 bits)
+    make it impossible to guess from the payment's number. ASCII letters
+    and digits, at most 50 (what the gateway accepts).
+    """
+    return f"{year}{serial:06d}r{secrets.token_hex(5)}"
+
+
+def schedule_status_check(payment, now=None, after=None, final=False):
     """Ask the bank about ``payment`` later (an outbox item of its own).
 
     The first check is ``status_check_after`` minutes after the payment
     started; each later one (:mod:`.handlers`) is scheduled with a new key,
-    never past the expiry time, when the status check is due anyway.
+    never past the expiry time, when the status check is due anyway; once
+    past it (the bank said the payment is still being processed), never
+    past :func:`pending_limit`. A ``final`` check is of a payment already
+    expired (the bank knew no such order): ``after`` seconds later
+    (:data:`LATE_CHECK_AFTER` by default), to find a late capture.
     """
     now = _now() if now is None else now
     payment.status_checks += 1
     count = payment.status_checks
-    delay = (settings.get("status_check_after") or 20) * 60 if after is None else after
-    expires = expiry_time(payment)
-    when = min(now + delay, expires) if count > 1 else now + delay
+    if final:
+        delay = LATE_CHECK_AFTER if after is None else after
+    else:
+        minutes = settings.get("status_check_after") or 20
+        delay = minutes * 60 if after is None else after
+    when = now + delay
+    if count > 1 and not final:
+        deadline = expiry_time(payment)
+        if deadline <= now:
+            deadline = pending_limit(payment)
+        when = max(now, min(when, deadline))
+    payload = {"payment": payment.id, "check": count}
+    if final:
+        payload["final"] = True
     return outbox.enqueue(
         STATUS_KIND,
-        {"payment": payment.id, "check": count},
+        payload,
         key=f"{STATUS_KIND}:{payment.id}:{count}",
         not_before=when,
     )
@@ -572,6 +612,11 @@ def schedule_status_check(payment, now=None, after=None):
 def expiry_time(payment):
     """When an unanswered payment expires (``expire_after`` after it started)."""
     return payment.created + (settings.get("expire_after") or 60) * 60
+
+
+def pending_limit(payment):
+    """When a payment the bank still calls «being processed» expires anyway."""
+    return max(payment.created + PENDING_LIMIT, expiry_time(payment))
 
 
 # -- finding --------------------------------------------------------------------

@@ -20,11 +20,17 @@ a Greek explanation):
 
 Inputs are the fields of :data:`municipality.payments.tax.FIELDS`:
 ``category``, ``period_kind`` (``monthly``/``quarterly``), ``period``,
-``year``, ``gross_revenue`` (a number or a string ``"1234.56"``) and
-``vat_filing_date`` (``YYYY-MM-DD``); optional ``email``. A 400 answers
-``{"error": {"type": "BadRequest", "message", "errors": [{"field",
-"message"}]}}`` and stores nothing; a 503 says the finance system cannot be
-reached. Amounts are strings with two decimals (``"12.50"``).
+``year``, ``gross_revenue`` (a string ``"1234.56"``, or a whole number) and
+``vat_filing_date`` (``YYYY-MM-DD``); optional ``email``. POSTs send
+``Content-Type: application/json`` (else 415: they carry no CSRF token).
+
+Every answer that is not data has one shape, ``{"error": {"type",
+"message", "errors": [{"field", "message"}]}}`` (``field`` ``null`` when
+the error is about the request as a whole): 400 ``BadRequest`` naming the
+fields, stores nothing; 403 ``Forbidden``; 404 ``NotFound``; 415
+``UnsupportedMediaType``; 503 ``ServiceUnavailable`` when the finance system
+cannot answer (or is not configured). Amounts are strings with two decimals
+(``"12.50"``).
 """
 
 from municipality import _
@@ -40,6 +46,8 @@ from zope.interface import alsoProvides
 from zope.interface import implementer
 from zope.publisher.interfaces import IPublishTraverse
 
+
+MSG_JSON = _("The request body must be a JSON object.")
 
 NOT_BUSINESS = _(
     "Only business accounts that the municipality has verified can use this "
@@ -136,20 +144,19 @@ class BusinessService(Service):
     def tr(self, message):
         return translate(message, context=self.request)
 
-    def forbidden(self):
-        self.request.response.setStatus(403)
-        return {"error": {"type": "Forbidden", "message": self.tr(NOT_BUSINESS)}}
-
-    def bad_request(self, errors):
-        """400 naming each field (``""``: the request as a whole)."""
-        self.request.response.setStatus(400)
+    def error(self, status, kind, errors):
+        """``status`` with the one error shape of every answer that is not
+        data: ``{"error": {"type", "message", "errors": [{"field",
+        "message"}]}}``; ``errors`` maps a field (``""``: the request as a
+        whole, ``null`` in the answer) to its translated message."""
+        self.request.response.setStatus(status)
         items = [
             {"field": field or None, "message": message}
             for field, message in errors.items()
         ]
         return {
             "error": {
-                "type": "BadRequest",
+                "type": kind,
                 "message": "; ".join(
                     f"{e['field']}: {e['message']}" if e["field"] else e["message"]
                     for e in items
@@ -158,23 +165,30 @@ class BusinessService(Service):
             }
         }
 
+    def forbidden(self):
+        return self.error(403, "Forbidden", {"": self.tr(NOT_BUSINESS)})
+
+    def bad_request(self, errors):
+        """400 naming each field (``""``: the request as a whole)."""
+        return self.error(400, "BadRequest", errors)
+
     def unavailable(self):
-        self.request.response.setStatus(503)
-        return {
-            "error": {
-                "type": "ServiceUnavailable",
-                "message": self.tr(tax.FinanceUnavailable.message),
-            }
-        }
+        return self.error(
+            503,
+            "ServiceUnavailable",
+            {"": self.tr(tax.FinanceUnavailable.message)},
+        )
 
     def not_found(self):
-        self.request.response.setStatus(404)
-        return {
-            "error": {
-                "type": "NotFound",
-                "message": self.tr(_("There is no such item.")),
-            }
-        }
+        return self.error(404, "NotFound", {"": self.tr(_("There is no such item."))})
+
+    def not_json(self):
+        return self.error(415, "UnsupportedMediaType", {"": self.tr(MSG_JSON)})
+
+    def is_json(self):
+        """The request says its body is JSON (``Content-Type``)."""
+        content_type = self.request.getHeader("Content-Type", "") or ""
+        return content_type.split(";")[0].strip().lower() == "application/json"
 
     def body(self):
         """The JSON object sent, or ``None``."""
@@ -185,7 +199,7 @@ class BusinessService(Service):
         return data if isinstance(data, dict) else None
 
     def not_an_object(self):
-        return self.bad_request({"": self.tr(_("Send a JSON object."))})
+        return self.bad_request({"": self.tr(MSG_JSON)})
 
 
 @implementer(IPublishTraverse)
@@ -243,13 +257,19 @@ class MunicipalTaxGet(MunicipalTaxService):
 
 class MunicipalTaxPost(MunicipalTaxService):
     def reply(self):
-        alsoProvides(self.request, IDisableCSRFProtection)
         business = self.business()
         if business is None:
             return self.forbidden()
         what = self.params[0] if len(self.params) == 1 else ""
         if what not in ("calculate", "declarations", "debts"):
             return self.not_found()
+        # No plone.protect token, as plone.restapi's own POSTs: only for a
+        # JSON body, which a page of another site cannot make a browser send
+        # with the user's cookie (a form can send text/plain, urlencoded or
+        # multipart only, and CORS stops anything else before it is sent).
+        if not self.is_json():
+            return self.not_json()
+        alsoProvides(self.request, IDisableCSRFProtection)
         data = self.body()
         if data is None:
             return self.not_an_object()

@@ -32,7 +32,7 @@ import zlib
 
 MAX_LENGTH = 25
 MAX_REFERENCE = 21
-_CODE = re.compile(r"^RF\d{2}[A-Z0-9]{1,21}$")
+_CODE = re.compile(r"^RF[0-9]{2}[A-Z0-9]{1,21}$")
 _REFERENCE = re.compile(r"^[A-Z0-9]{1,21}$")
 
 

@@ -7,8 +7,11 @@ Three kinds of message reach us about an order:
 * the **browser return** (``@@vpos/confirm``, ``@@vpos/cancel``), posted
   by the citizen's browser from the bank's page: :func:`receive_return`
   verifies and logs it and **never settles anything** from it (a browser
-  can replay or forge it); while the payment is still ``started`` it asks
-  the bank itself (:func:`check_at_bank`) and settles from *that* answer;
+  can replay or forge it); after a verified return, while the payment is
+  still ``started``, it asks the bank itself (:func:`check_at_bank`, at
+  most once per :data:`RETURN_CHECK_INTERVAL` seconds per payment) and
+  settles from *that* answer. Only a verified return leads the browser to
+  the payment's page (its address holds the payment's secret token);
 * the bank's answer to a **status query** (``StatusRequest``), asked by the
   return, by the ``payments.status`` outbox item (:mod:`.handlers`) and by
   the staff's «Έλεγχος στην τράπεζα».
@@ -16,8 +19,12 @@ Three kinds of message reach us about an order:
 Every message is checked before anything changes: its digest and merchant
 (the gateway's :meth:`verify`), its order (one of ours), its amount (the
 exact ``Decimal`` we asked for) and currency. One that fails is logged as
-``rejected`` (on the payment when its order is known, and in the ledger's
-site-level log) and changes nothing else.
+``rejected`` in the ledger's capped site-level log and changes nothing
+else. Only a message the bank signed (right digest and merchant) about one
+of our orders is also kept in that payment's own log: an unsigned one could
+be posted by anyone, any number of times. A signed PAID whose amount or
+currency is not ours settles nothing either, but flags the payment for the
+operators (``paid_mismatch``): the bank may hold money we did not ask for.
 
 :func:`apply` is the one place a verified message changes a payment, and it
 changes it **once**: a second PAID is logged ``duplicate``; a PAID for a
@@ -61,6 +68,15 @@ ATTENTION_TEMPLATE = "payment_attention"
 # HTTP answers of @@vpos/notify.
 OK = 200
 REJECTED = 400
+
+# A browser return asks the bank about its payment at most this often
+# (seconds): the returns are public, the bank's StatusRequest is not free.
+RETURN_CHECK_INTERVAL = 30
+
+# What the site-level rejected log keeps of an unverified message's fields:
+# anyone can post one, so its size is bounded.
+REJECTED_FIELDS_KEEP = 40
+REJECTED_VALUE_KEEP = 500
 
 
 def _now():
@@ -215,32 +231,61 @@ def mismatch(payment, message):
     return ""
 
 
+def _bounded(fields):
+    return tuple(
+        (str(name)[:REJECTED_VALUE_KEEP], str(value)[:REJECTED_VALUE_KEEP])
+        for name, value in tuple(fields)[:REJECTED_FIELDS_KEEP]
+    )
+
+
 def _reject(ledger, payment, source, reason, fields, now, verified=False):
+    """Log a rejected message: always in the site-level log; in the
+    payment's own log only when the bank signed it (``verified``)."""
     entry = {
         "time": now,
         "source": source,
         "verified": verified,
         "outcome": "rejected",
         "reason": reason,
-        "fields": fields,
+        "fields": fields if verified else _bounded(fields),
     }
-    if payment is not None:
+    if payment is not None and verified:
         payment.append_log(entry)
-    ledger.log_rejected({**entry, "payment": payment.id if payment is not None else ""})
+    ledger.log_rejected(
+        {
+            **entry,
+            "payment": payment.id if payment is not None and verified else "",
+            # The order it names (claims, when unsigned): what the operators
+            # look for; an unsigned one is never tied to a payment here.
+            "order_id": _raw_order(fields)[:REJECTED_VALUE_KEEP],
+        }
+    )
     logger.warning(
         "Bank message rejected (%s) for %s: %s",
         source,
-        payment.id if payment is not None else _raw_order(fields) or "?",
+        payment.id if payment is not None else _raw_order(fields)[:60] or "?",
         reason,
     )
+
+
+def _mismatched(ledger, payment, source, reason, message, now):
+    """A message the bank signed that does not match ``payment``: logged
+    ``rejected``; a PAID among them flags the payment for the operators."""
+    _reject(ledger, payment, source, reason, message.fields, now, verified=True)
+    if message.outcome == bank.PAID:
+        _needs_attention(payment, "paid_mismatch", now, detail=reason)
 
 
 def verify(fields, source, now=None, ledger=None):
     """Verify a posted message; return ``(payment, message)`` or a rejection.
 
     :returns: ``(payment, message, None)`` when the message is the bank's
-        and about one of our payments as it is, else ``(payment or None,
-        None, reason)`` after logging the rejection.
+        and about one of our payments as it is; ``(payment, None, reason)``
+        when the bank signed it about one of our payments but it does not
+        match it; ``(None, None, reason)`` when it is not the bank's (bad
+        digest or merchant, malformed) or about no order of ours. So a
+        payment is returned only for a message the bank signed: nothing
+        unsigned may lead to a payment (or its secret token).
     """
     now = _now() if now is None else now
     ledger = ledger or ledgers.get_ledger(create=True)
@@ -248,12 +293,11 @@ def verify(fields, source, now=None, ledger=None):
     try:
         message = gateway().verify(fields)
     except bank.ForgedMessage as e:
-        payment = ledger.by_order_get(_raw_order(fields))
         reason = f"{e.reason}" + (f": {e.field}" if e.field else "")
         if e.detail:
             reason += f" ({e.detail})"
-        _reject(ledger, payment, source, reason, fields, now)
-        return payment, None, reason
+        _reject(ledger, None, source, reason, fields, now)
+        return None, None, reason
     payment = ledger.by_order_get(message.order_id)
     if payment is None:
         reason = f"unknown order {message.order_id!r}"
@@ -261,7 +305,7 @@ def verify(fields, source, now=None, ledger=None):
         return None, None, reason
     reason = mismatch(payment, message)
     if reason:
-        _reject(ledger, payment, source, reason, fields, now, verified=True)
+        _mismatched(ledger, payment, source, reason, message, now)
         return payment, None, reason
     return payment, message, None
 
@@ -377,15 +421,33 @@ ATTENTION_REASONS = {
     "paid_after_expired": "Η τράπεζα επιβεβαίωσε την πληρωμή μετά τη λήξη της.",
     "paid_twice": "Τα ίδια ποσά έχουν εξοφληθεί και με άλλη πληρωμή.",
     "second_capture": "Η τράπεζα αναφέρει δεύτερη χρέωση για την ίδια παραγγελία.",
+    "paid_mismatch": (
+        "Η τράπεζα επιβεβαίωσε πληρωμή με άλλο ποσό ή νόμισμα από αυτό που "
+        "ζητήθηκε· η πληρωμή δεν εξοφλήθηκε."
+    ),
+    "pending_too_long": (
+        "Η τράπεζα αναφέρει την πληρωμή ακόμη σε εξέλιξη ένα 24ωρο μετά την "
+        "έναρξή της· η πληρωμή έληξε."
+    ),
 }
 
 
-def _needs_attention(payment, reason, now, other=None):
-    """Mark the payment for the operators and email them, once per reason."""
+def _needs_attention(payment, reason, now, other=None, detail=""):
+    """Mark the payment for the operators and email them, once per reason.
+
+    ``other``: another payment involved (its number is named); ``detail``:
+    what exactly was found (e.g. ``amount: 0.30 instead of 30.00``).
+    """
     text = ATTENTION_REASONS.get(reason, reason)
     if other is not None:
         text = f"{text} ({other.id})"
-    payment.attention = text
+    if detail:
+        text = f"{text} ({detail})"
+    # Several reasons can meet on one payment (paid after it failed, and
+    # for a period declared again meanwhile): keep them all for the staff.
+    current = payment.attention or ""
+    if text not in current:
+        payment.attention = f"{current} · {text}" if current else text
     payment.append_log(
         {
             "time": now,
@@ -453,16 +515,22 @@ def reject_unreadable(endpoint, error, now=None):
 def receive_return(fields, now=None):
     """The browser back from the bank: verify and log; never settle from it.
 
-    While the payment is still ``started``, the bank is asked
-    (:func:`check_at_bank`) and *its* answer settles it.
-    :returns: the payment (``None`` when the message names no order of ours).
+    After a return the bank signed, while the payment is still ``started``,
+    the bank is asked (:func:`check_at_bank`), at most once per
+    :data:`RETURN_CHECK_INTERVAL` seconds per payment, and *its* answer
+    settles it. :returns: the payment, only when the bank signed the
+    message and its order is ours (``None`` otherwise: the caller must then
+    not reveal any payment).
     """
     ledger = ledgers.get_ledger(create=True)
+    now = _now() if now is None else now
     payment, message, reason = verify(fields, "return", now, ledger)
+    if payment is None:
+        return None
     if message is not None:
         payment.append_log(
             {
-                "time": _now() if now is None else now,
+                "time": now,
                 "source": "return",
                 "verified": True,
                 "outcome": "info",
@@ -470,22 +538,28 @@ def receive_return(fields, now=None):
                 "fields": message.fields,
             }
         )
-    if payment is not None and payment.state == STARTED:
-        check_at_bank(payment, "status")
+    last = getattr(payment, "last_bank_check", None) or 0
+    if payment.state == STARTED and now - last >= RETURN_CHECK_INTERVAL:
+        check_at_bank(payment, "status", now=now)
     return payment
 
 
-def check_at_bank(payment, source="status", actor=None):
+def check_at_bank(payment, source="status", actor=None, now=None):
     """Ask the bank about ``payment`` now and apply its verified answer.
 
     The call is made with the process's write lock let go
     (:func:`municipality.core.serial.outside`): a slow bank must not hold up
-    every other writer. :returns: the outcome (``applied``, ``duplicate``,
-    ``ignored``, ``info``, ``rejected``, ``unknown`` when the bank knows no
-    such order, ``unavailable`` when it cannot be asked).
+    every other writer. The time of the check is kept on the payment
+    (``last_bank_check``): browser returns do not ask again within
+    :data:`RETURN_CHECK_INTERVAL`.
+
+    :returns: the outcome (``applied``, ``duplicate``, ``ignored``,
+        ``info``, ``rejected``, ``unknown`` when the bank knows no such
+        order, ``unavailable`` when it cannot be asked).
     """
     ledger = ledgers.get_ledger(create=True)
-    now = _now()
+    now = _now() if now is None else now
+    payment.last_bank_check = now
     try:
         with serial.outside():
             message = gateway().status(payment.order_id)
@@ -520,6 +594,6 @@ def apply_status(payment, message, source, now=None, ledger=None, actor=None):
         return "unknown"
     reason = mismatch(payment, message)
     if reason:
-        _reject(ledger, payment, source, reason, message.fields, now, verified=True)
+        _mismatched(ledger, payment, source, reason, message, now)
         return "rejected"
     return apply(payment, message, source, now, ledger, actor=actor)

@@ -35,12 +35,16 @@ computation keeps the rule it used, so it can be replayed for audit.
 is declared and paid in one step: it is created ``pending_payment`` with a
 card payment, and the payment's fate decides it (:func:`payment_state_changed`):
 paid → ``accepted``; failed, cancelled or expired → ``rejected`` (the business
-declares again). A nil declaration (nothing to pay) is accepted at once.
+declares again). A bank's late «paid» accepts a rejected declaration too,
+unless the period has been declared again and that declaration stands: then
+it stays rejected and the payment is flagged for the operators. A nil
+declaration (nothing to pay) is accepted at once.
 """
 
 from calendar import monthrange
 from dataclasses import asdict
 from dataclasses import dataclass
+from DateTime import DateTime
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -69,6 +73,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 import transaction
 
 
@@ -616,6 +621,8 @@ def replay(data):
 
 # -- reading what people send -------------------------------------------------
 
+MSG_AMOUNT_AS_TEXT = _('Write the amount as text, e.g. "1234.56".')
+
 _STRICT_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _GREEK_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
@@ -623,18 +630,17 @@ _GREEK_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 def parse_amount(value, greek=False):
     """An amount typed in a form (``greek``) or sent over JSON, as ``Decimal``.
 
-    JSON: a number or a string like ``"1234.56"``. A Greek form also takes
-    ``1.234,56``, ``1234,56`` and ``1.234`` (one thousand two hundred and
-    thirty-four), as people write them.
+    JSON: a string like ``"1234.56"`` or a whole number; never a JSON
+    number with decimals (a ``float``): money is never float. A Greek form
+    also takes ``1.234,56``, ``1234,56`` and ``1.234`` (one thousand two
+    hundred and thirty-four), as people write them.
 
-    :raises ValueError: not an amount.
+    :raises ValueError: not an amount (a ``float`` included).
     """
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, float)) or value is None:
         raise ValueError(value)
     if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
     if isinstance(value, Decimal):
         return value
     if not isinstance(value, str):
@@ -727,6 +733,11 @@ def parse_inputs(data, greek=False):
     if value in (None, ""):
         values["gross_revenue"] = None
         errors["gross_revenue"] = _("Enter the gross revenue of the period.")
+    elif isinstance(value, float):
+        # A JSON number with decimals is a binary float: 0.1 + 0.2 is not
+        # 0.3. Money is sent as text.
+        values["gross_revenue"] = None
+        errors["gross_revenue"] = MSG_AMOUNT_AS_TEXT
     else:
         try:
             values["gross_revenue"] = parse_amount(value, greek=greek)
@@ -908,18 +919,22 @@ def _months(calculation):
     return [f"{calculation.year}-{month:02d}" for month in range(first, last + 1)]
 
 
-def standing_declaration(afm, calculation):
+def standing_declaration(afm, calculation, exclude=None):
     """A declaration of ``afm`` for the same category and any of the same
     months that stands: accepted, or awaiting a payment still live.
 
     Searched unrestricted: one business's accounts change over time, and a
     declaration made by an earlier account still counts.
+
+    :param exclude: The UID of a declaration not to count (the one asking).
     """
     catalog = api.portal.get_tool("portal_catalog")
     keys = [f"{afm}|{calculation.category}|{month}" for month in _months(calculation)]
     for brain in catalog.unrestrictedSearchResults(
         portal_type=PORTAL_TYPE, municipal_tax_keys=keys
     ):
+        if exclude and brain.UID == exclude:
+            continue
         obj = brain._unrestrictedGetObject()
         state = review_state(obj)
         if state == ACCEPTED:
@@ -1145,11 +1160,64 @@ def _declaration_of(payment):
     return None
 
 
+def _note(obj, comment):
+    """A comment in the declaration's history, its state unchanged."""
+    workflow = api.portal.get_tool("portal_workflow")
+    status = dict(workflow.getStatusOf(WORKFLOW_ID, obj) or {})
+    status.update(
+        {
+            "action": None,
+            "actor": api.user.get_current().getId() or "system",
+            "comments": translated(comment),
+            "time": DateTime(),
+        }
+    )
+    workflow.setStatusOf(WORKFLOW_ID, obj, status)
+
+
+def _hold_late_payment(obj, payment, other):
+    """A late payment of a rejected declaration whose period stands in
+    ``other``: the declaration stays rejected; the history says why and the
+    operators are told (the money is to be refunded or set off)."""
+    from municipality.payments.settlement import _needs_attention
+
+    other_payment = payment_of(other)
+    reference = getattr(other, "reference_number", "") or ""
+    _note(
+        obj,
+        _(
+            "The bank confirmed the payment ${payment} after the declaration "
+            "had been rejected, but the same period has since been declared "
+            "again (${reference}). This declaration stays rejected; the "
+            "municipality's staff have been told and will contact you about "
+            "refunding the amount.",
+            mapping={"payment": payment.id, "reference": reference},
+        ),
+    )
+    obj.late_payment_held = payment.id
+    _needs_attention(
+        payment,
+        "paid_twice",
+        getattr(payment, "settled", None) or time.time(),
+        other=other_payment,
+    )
+    logger.warning(
+        "Declaration %s stays rejected: %s paid late, the period stands in %s",
+        obj.reference_number,
+        payment.id,
+        reference,
+    )
+
+
 def payment_state_changed(event):
     """Accept or reject a declaration as its payment goes (``IPaymentStateChanged``).
 
     ``paid`` (or ``posted``) accepts it — also one rejected before, when the
-    bank's payment arrives late; ``failed``, ``cancelled`` and ``expired``
+    bank's payment arrives late, unless the business has since declared the
+    same period again and that declaration stands (accepted, or awaiting a
+    live payment): then it stays rejected and the payment is flagged for the
+    operators (:func:`_hold_late_payment`), so a period is never accepted,
+    nor its tax kept, twice. ``failed``, ``cancelled`` and ``expired``
     reject a declaration still awaiting its payment, with the reason in the
     history's comment.
     """
@@ -1165,6 +1233,17 @@ def payment_state_changed(event):
         if state == ACCEPTED:
             return
         if state == REJECTED:
+            if getattr(obj, "late_payment_held", None) == payment.id:
+                return
+            calculation = obj.get_calculation()
+            other = (
+                standing_declaration(obj.business_afm, calculation, exclude=obj.UID())
+                if calculation is not None
+                else None
+            )
+            if other is not None:
+                _hold_late_payment(obj, payment, other)
+                return
             comment = _(
                 "The bank confirmed the payment ${payment} after the "
                 "declaration had been rejected: it is accepted.",
@@ -1201,22 +1280,41 @@ class FinanceUnavailable(Exception):
 
 
 def _finance():
-    return FinanceClient.from_registry()
+    """The finance client; :class:`FinanceUnavailable` when it is not set up.
+
+    A missing or unusable ``municipality.finance.*`` setting is the
+    operators' to fix: the person is told finance cannot answer now.
+    """
+    try:
+        return FinanceClient.from_registry()
+    except (KeyError, ValueError) as e:
+        logger.error("Finance system not configured (municipality.finance.*): %r", e)
+        raise FinanceUnavailable(repr(e)) from e
 
 
 def _ask_finance(call):
-    """Call finance outside the write lock; failures are :class:`FinanceUnavailable`."""
+    """``call(client)`` outside the write lock.
+
+    Whatever finance answers other than data is :class:`FinanceUnavailable`
+    (a 503 and a Greek message, never a 500): unreachable, a 5xx, an
+    unreadable answer, any refusal (4xx), and a ``ValueError`` of the
+    client (an ΑΦΜ it will not send, a setting it cannot use).
+    """
+    client = _finance()
     try:
         with outside():
-            return call()
+            return call(client)
     except ExternalSystemError as e:
         logger.warning("Finance system: %s", e)
+        raise FinanceUnavailable(str(e)) from e
+    except ValueError as e:
+        logger.error("Finance system call refused by its client: %s", e)
         raise FinanceUnavailable(str(e)) from e
 
 
 def certified_debts(business):
     """The certified unpaid municipal-tax debts of ``business`` (its ΑΦΜ)."""
-    return _ask_finance(lambda: _finance().municipal_tax_debts(business["afm"]))
+    return _ask_finance(lambda client: client.municipal_tax_debts(business["afm"]))
 
 
 def debt_item(debt):
@@ -1289,7 +1387,7 @@ def payment_orders(business):
         "unpaid", "count"}`` in euros (Decimal): the sum of every order, of
         the paid ones and of those not paid yet.
     """
-    orders = _ask_finance(lambda: _finance().payment_orders(business["afm"]))
+    orders = _ask_finance(lambda client: client.payment_orders(business["afm"]))
     issued = sum((order.amount for order in orders), Decimal(0))
     paid = sum((order.amount for order in orders if order.status == "paid"), Decimal(0))
     return orders, {

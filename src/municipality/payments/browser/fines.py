@@ -373,6 +373,14 @@ def not_payable_here(fine):
             "pay them as the ticket says.",
             mapping={"title": kind["title"]},
         )
+    if kind is None:
+        # A kind the settings do not list: the municipality has not said it
+        # collects it here.
+        return _(
+            "Tickets of the kind ${code} are not paid on this site: pay them "
+            "as the ticket says, or ask the municipality.",
+            mapping={"code": fine.ticket_type},
+        )
     return None
 
 

@@ -11,7 +11,9 @@
   ``@@vpos/confirm`` and ``@@vpos/cancel``: the browser coming back from the
   bank. Anonymous (the bank's cross-site POST carries no login cookie) and
   without Plone's CSRF token: the bank's digest is what authenticates them
-  (:mod:`municipality.payments.settlement`).
+  (:mod:`municipality.payments.settlement`). A return leads to the
+  payment's page (whose address is its secret token) only when the bank
+  signed it and its order is ours; any other gets a neutral answer.
 """
 
 from municipality import _
@@ -312,6 +314,8 @@ class VposView(BrowserView):
         return "OK\n" if status == settlement.OK else "REJECTED\n"
 
     def browser_return(self, fields):
+        # A payment only for a message the bank signed about one of our
+        # orders: anything else must not learn the payment's token.
         payment = settlement.receive_return(fields)
         if payment is None:
             return self._unknown_return()
@@ -319,12 +323,13 @@ class VposView(BrowserView):
         return ""
 
     def _unknown_return(self):
-        # Not one of ours, or forged beyond finding the order.
+        # Not signed by the bank, unreadable or not one of ours: say so
+        # without naming any payment.
         api.portal.show_message(
             _(
-                "We could not tell which payment the bank's answer is about. "
-                "If you paid, you will receive the receipt by email; you can "
-                "also see your payments under «My payments»."
+                "The return from the bank could not be confirmed. See the "
+                "payment from the link you were sent or under «My payments»; "
+                "if you paid, you will receive the receipt by email."
             ),
             request=self.request,
             type="warning",

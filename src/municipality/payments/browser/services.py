@@ -268,9 +268,14 @@ def any_payer(member=None):
 
 
 def finance():
+    """The finance client; a site without its settings is «finance down» (503)."""
     from municipality.integrations.finance import FinanceClient
 
-    return FinanceClient.from_registry()
+    try:
+        return FinanceClient.from_registry()
+    except (KeyError, TypeError, ValueError) as e:
+        logger.error("The finance system is not configured: %r", e)
+        raise ServiceError({"": MSG_FINANCE_DOWN}, status=503) from e
 
 
 @contextmanager
@@ -284,6 +289,11 @@ def finance_call():
             yield
     except ExternalSystemUnavailable as e:
         logger.warning("Finance system unavailable: %s", e)
+        raise ServiceError({"": MSG_FINANCE_DOWN}, status=503) from e
+    except ExternalSystemRejected as e:
+        # A refusal the caller did not expect (not 404/409): our request or
+        # the contract is wrong; the citizen can only try later.
+        logger.error("Finance system refused an unexpected request: %s", e)
         raise ServiceError({"": MSG_FINANCE_DOWN}, status=503) from e
 
 
