@@ -39,9 +39,11 @@ from requests.adapters import HTTPAdapter
 
 import argparse
 import base64
+import collections
 import hashlib
 import os
 import random
+import re
 import requests
 import resource
 import statistics
@@ -262,6 +264,36 @@ def play(site, all_messages, clients):
     return results, time.perf_counter() - started
 
 
+# The mail catcher keeps its last 1,000 messages only: the mails seen are
+# collected here at every poll (by the catcher's message id), so that none
+# of a run's receipts is missed when a run sends more than the catcher keeps.
+_seen_mails = {}
+
+
+def collect_mails(simulators):
+    for message in requests.get(f"{simulators}/mail/messages", timeout=TIMEOUT).json():
+        _seen_mails[message["id"]] = message
+    return list(_seen_mails.values())
+
+
+NUMBER = re.compile(r"ΠΛΗ-\d{4}/\d{6}")
+
+
+def receipt_counts(mails):
+    """``{payment number: receipts mailed to the payer}``.
+
+    The payer's receipt; the operators' mail about a payment that met a
+    signed message with the wrong amount is not a receipt.
+    """
+    counts = collections.Counter()
+    for m in mails:
+        if not any(to.startswith("bench") for to in m.get("to") or ()):
+            continue
+        for number in set(NUMBER.findall(m.get("subject") or "")):
+            counts[number] += 1
+    return counts
+
+
 def wait_drained(simulators, payments, deadline):
     """Until finance has every posting and the catcher every receipt mail."""
     numbers = {p["number"] for p in payments}
@@ -273,8 +305,7 @@ def wait_drained(simulators, payments, deadline):
                 f"{simulators}/finance/payments", timeout=TIMEOUT
             ).json()["items"]
         }
-        mails = requests.get(f"{simulators}/mail/messages", timeout=TIMEOUT).json()
-        mailed = {n for n in numbers for m in mails if n in (m.get("subject") or "")}
+        mailed = numbers & set(receipt_counts(collect_mails(simulators)))
         if txs <= posted and mailed == numbers:
             return True
         if time.monotonic() > deadline:
@@ -284,14 +315,14 @@ def wait_drained(simulators, payments, deadline):
                 file=sys.stderr,
             )
             return False
-        time.sleep(2)
+        time.sleep(1)
 
 
 def check(site, simulators, admin, payments, forged_victims, clients):
     """Problems found: exactly-once settlement, posting and mail."""
     problems = []
     staff = session_from(auth=admin)
-    mails = requests.get(f"{simulators}/mail/messages", timeout=TIMEOUT).json()
+    receipts = receipt_counts(collect_mails(simulators))
 
     def one(p):
         found = []
@@ -310,13 +341,7 @@ def check(site, simulators, admin, payments, forged_victims, clients):
         posting = requests.get(f"{simulators}/finance/payments/{tx}", timeout=TIMEOUT)
         if posting.status_code != 200 or posting.json().get("requests") != 1:
             found.append(f"{p['number']}: finance posting {posting.text[:100]}")
-        # The payer's receipt; the operators' mail about a payment that met
-        # a signed message with the wrong amount is not a receipt.
-        count = sum(
-            p["number"] in (m.get("subject") or "")
-            and any(to.startswith("bench") for to in m.get("to") or ())
-            for m in mails
-        )
+        count = receipts[p["number"]]
         if count != 1:
             found.append(f"{p['number']}: {count} receipt mails")
         return found
