@@ -175,7 +175,7 @@ STATUS_RESPONSE_DIGEST = "47Phfki9ye8p64JYA692x6GqM3VxHv6ATTb9ci2SZ0o="
 
 
 def gateway(mid=MID):
-    return ModirumGateway("https://bank.example.gr", mid, SECRET)
+    return ModirumGateway("https://ecommerce-test.cardlink.gr", mid, SECRET)
 
 
 def test_cardlink_sample_request_digest():
@@ -206,7 +206,7 @@ def test_our_form_digest_and_fields():
         "https://dimos.example.gr/@@vpos/cancel",
         email="maria@example.gr",
     )
-    assert form.action == "https://bank.example.gr/vpos/shophandlermpi"
+    assert form.action == "https://ecommerce-test.cardlink.gr/vpos/shophandlermpi"
     assert form.fields == OUR_FORM
 
 

@@ -43,7 +43,7 @@ CANCEL = "https://dimos.example.gr/@@vpos/cancel"
 
 @pytest.fixture
 def gateway():
-    return ModirumGateway("https://bank.example.gr/", MID, SECRET, timeout=3)
+    return ModirumGateway("https://ecommerce-test.cardlink.gr/", MID, SECRET, timeout=3)
 
 
 def form(gateway, **overrides):
@@ -89,9 +89,38 @@ def test_gateway_provides_the_interface(gateway):
 
 def test_gateway_needs_merchant_and_secret():
     with pytest.raises(ValueError, match="merchant id"):
-        ModirumGateway("https://bank.example.gr", "", SECRET)
+        ModirumGateway("https://ecommerce-test.cardlink.gr", "", SECRET)
     with pytest.raises(ValueError, match="shared secret"):
-        ModirumGateway("https://bank.example.gr", MID, "")
+        ModirumGateway("https://ecommerce-test.cardlink.gr", MID, "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8090/bank",
+        "http://localhost:8090/bank",
+        "https://ecommerce-test.cardlink.gr",
+        "https://alphaecommerce-test.cardlink.gr",
+        "https://eurocommerce-test.cardlink.gr",
+    ],
+)
+def test_the_public_test_secret_with_the_simulator_or_a_test_host(url):
+    assert ModirumGateway(url, MID, "Cardlink1").shared_secret == "Cardlink1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ecommerce.cardlink.gr",
+        "https://www.alphaecommerce.gr",
+        "https://vpos.eurocommerce.gr",
+        "https://ecommerce-test.cardlink.gr.example.com",
+    ],
+)
+def test_the_public_test_secret_is_refused_for_a_live_gateway(url):
+    # Anyone could sign a CAPTURED with it: no gateway is built.
+    with pytest.raises(ValueError, match="public test secret"):
+        ModirumGateway(url, MID, "Cardlink1")
 
 
 def test_from_registry_reads_the_bank_settings(integration):
@@ -112,7 +141,7 @@ def test_from_registry_reads_the_bank_settings(integration):
 
 def test_form_fields_in_the_documented_order(gateway):
     result = form(gateway, email="maria@example.gr", lang="en")
-    assert result.action == "https://bank.example.gr/vpos/shophandlermpi"
+    assert result.action == "https://ecommerce-test.cardlink.gr/vpos/shophandlermpi"
     assert [name for name, _ in result.fields] == [
         "version",
         "mid",

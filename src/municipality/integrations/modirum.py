@@ -54,6 +54,26 @@ import unicodedata
 
 
 SHOP_HANDLER = "/vpos/shophandlermpi"
+# The banks' published test secret, which the simulator's demo merchant
+# uses too. Anyone can sign a CAPTURED with it, so it is accepted only on
+# this machine (the simulator) and on the banks' own test hosts.
+DEMO_SECRET = "Cardlink1"  # noqa: S105 - public, see above
+TEST_HOSTS = frozenset(
+    {
+        "ecommerce-test.cardlink.gr",
+        "alphaecommerce-test.cardlink.gr",
+        "eurocommerce-test.cardlink.gr",
+    }
+)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def demo_secret_allowed(url):
+    """True when the public test secret may be used with a gateway at ``url``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.startswith("127.") or host in TEST_HOSTS
+
+
 XML_API = "/vpos/xmlpayvpos"
 
 VPOS_NS = "http://www.modirum.com/schemas/vposxmlapi41"
@@ -493,6 +513,11 @@ class ModirumGateway(ExternalSystemClient):
             raise ValueError("bank: the gateway's address is not set")
         if not merchant_id or not shared_secret:
             raise ValueError("bank: the merchant id and shared secret are not set")
+        if shared_secret == DEMO_SECRET and not demo_secret_allowed(url):
+            raise ValueError(
+                "bank: the shared secret is still the public test secret, which "
+                f"is accepted only with the simulator or a bank's test host, not {url}"
+            )
         super().__init__(url, timeout=timeout, session=session)
         self.merchant_id = merchant_id
         self.shared_secret = shared_secret
