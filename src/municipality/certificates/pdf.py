@@ -242,28 +242,32 @@ MARGIN = 20 * mm
 QR_SIZE = 32 * mm
 
 
-def _header(canvas, data):
-    """Logo, «ΕΛΛΗΝΙΚΗ ΔΗΜΟΚΡΑΤΙΑ», the municipality and its contacts; numbers."""
-    m = data.municipality
-    top = PAGE_HEIGHT - MARGIN
-    x = MARGIN
+def draw_letterhead(canvas, m, rows, left, top, right, logo_box):
+    """The municipality's letterhead, as on all its papers; the lowest y drawn.
+
+    Logo (fitted in ``logo_box``: (width, height)), «ΕΛΛΗΝΙΚΗ ΔΗΜΟΚΡΑΤΙΑ»,
+    the name, address, contacts and ΑΦΜ on the left from ``left``; the
+    ``rows`` of (label, value) numbers block on the right up to ``right``.
+    Used by the certificates and the payment receipts.
+    """
+    x = left
     logo = _logo_reader(m.logo)
     if logo is not None:
         width, height = logo.getSize()
-        scale = min(22 * mm / height, 30 * mm / width)
+        scale = min(logo_box[1] / height, logo_box[0] / width)
         canvas.drawImage(
             logo,
-            MARGIN,
+            left,
             top - height * scale,
             width * scale,
             height * scale,
             mask="auto",
         )
-        x = MARGIN + width * scale + 5 * mm
+        x = left + width * scale + 5 * mm
     canvas.setFont(FONT_BOLD, 9)
     canvas.drawString(x, top - 8, "ΕΛΛΗΝΙΚΗ ΔΗΜΟΚΡΑΤΙΑ")
     canvas.setFont(FONT_BOLD, 12)
-    canvas.drawString(x, top - 23, greek_upper(m.name))
+    canvas.drawString(x, top - 23, greek_upper(m.name or ""))
     canvas.setFont(FONT, 8.5)
     lines = []
     place = " ".join(p for p in (m.postal_code, m.city) if p)
@@ -288,8 +292,21 @@ def _header(canvas, data):
         y -= 11
 
     # The numbers block on the right, as on every Greek administrative paper.
+    y = top - 8
+    for label, value in rows:
+        value_width = pdfmetrics.stringWidth(value, FONT_BOLD, 9)
+        canvas.setFont(FONT, 9)
+        canvas.drawRightString(right - value_width - 4, y, label)
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawRightString(right, y, value)
+        y -= 13
+    return min(y, top - 36 - 11 * len(lines))
+
+
+def _header(canvas, data):
+    """Logo, «ΕΛΛΗΝΙΚΗ ΔΗΜΟΚΡΑΤΙΑ», the municipality and its contacts; numbers."""
+    top = PAGE_HEIGHT - MARGIN
     right = PAGE_WIDTH - MARGIN
-    canvas.setFont(FONT, 9)
     rows = [
         ("Ημερομηνία έκδοσης:", format_date(data.local_issued_at)),
         ("Αρ. βεβαίωσης:", data.reference_number),
@@ -299,15 +316,10 @@ def _header(canvas, data):
         if data.protocol_date:
             protocol = f"{protocol} / {format_date(data.protocol_date)}"
         rows.append(("Αρ. πρωτ. αίτησης:", protocol))
-    y = top - 8
-    for label, value in rows:
-        value_width = pdfmetrics.stringWidth(value, FONT_BOLD, 9)
-        canvas.setFont(FONT, 9)
-        canvas.drawRightString(right - value_width - 4, y, label)
-        canvas.setFont(FONT_BOLD, 9)
-        canvas.drawRightString(right, y, value)
-        y -= 13
-    rule = min(y, top - 36 - 11 * len(lines)) - 6
+    lowest = draw_letterhead(
+        canvas, data.municipality, rows, MARGIN, top, right, (30 * mm, 22 * mm)
+    )
+    rule = lowest - 6
     canvas.setStrokeColor(colors.HexColor("#1f3a5f"))
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN, rule, right, rule)

@@ -24,11 +24,10 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 from municipality import logger
-from municipality.certificates.pdf import _logo_reader
 from municipality.certificates.pdf import _tz_offset
+from municipality.certificates.pdf import draw_letterhead
 from municipality.certificates.pdf import FONT
 from municipality.certificates.pdf import FONT_BOLD
-from municipality.certificates.pdf import greek_upper
 from municipality.certificates.pdf import Municipality
 from municipality.certificates.pdf import register_fonts
 from reportlab.lib import colors
@@ -37,7 +36,6 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph
 from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus import Spacer
@@ -146,62 +144,16 @@ def _styles():
 
 def _header(canvas, doc, data):
     """The municipality, its contacts and the receipt's number, on every page."""
-    m = data.municipality
     canvas.saveState()
     top = PAGE_HEIGHT - MARGIN
-    x = MARGIN
-    logo = _logo_reader(m.logo)
-    if logo is not None:
-        width, height = logo.getSize()
-        scale = min(20 * mm / height, 28 * mm / width)
-        canvas.drawImage(
-            logo,
-            MARGIN,
-            top - height * scale,
-            width * scale,
-            height * scale,
-            mask="auto",
-        )
-        x = MARGIN + width * scale + 5 * mm
-    canvas.setFont(FONT_BOLD, 9)
-    canvas.drawString(x, top - 8, "ΕΛΛΗΝΙΚΗ ΔΗΜΟΚΡΑΤΙΑ")
-    canvas.setFont(FONT_BOLD, 12)
-    canvas.drawString(x, top - 23, greek_upper(m.name or ""))
-    canvas.setFont(FONT, 8.5)
-    lines = []
-    place = " ".join(p for p in (m.postal_code, m.city) if p)
-    address = ", ".join(p for p in (m.address, place) if p)
-    if address:
-        lines.append(address)
-    contacts = " · ".join(
-        p
-        for p in (
-            f"Τηλ.: {m.phone}" if m.phone else "",
-            f"Email: {m.email}" if m.email else "",
-        )
-        if p
-    )
-    if contacts:
-        lines.append(contacts)
-    if m.tax_number:
-        lines.append(f"ΑΦΜ: {m.tax_number}")
-    y = top - 36
-    for line in lines:
-        canvas.drawString(x, y, line)
-        y -= 11
     right = PAGE_WIDTH - MARGIN
     rows = [
         ("Αρ. απόδειξης:", data.number),
         ("Ημερομηνία:", data.local_paid_at.strftime("%d/%m/%Y %H:%M")),
     ]
-    y = top - 8
-    for label, value in rows:
-        value_width = pdfmetrics.stringWidth(value, FONT_BOLD, 9)
-        canvas.setFont(FONT, 9)
-        canvas.drawRightString(right - value_width - 4, y, label)
-        canvas.setFont(FONT_BOLD, 9)
-        canvas.drawRightString(right, y, value)
-        y -= 13
+    draw_letterhead(
+        canvas, data.municipality, rows, MARGIN, top, right, (28 * mm, 20 * mm)
+    )
     rule = PAGE_HEIGHT - MARGIN - HEADER_HEIGHT + 4 * mm
     canvas.setStrokeColor(colors.HexColor("#1f3a5f"))
     canvas.setLineWidth(0.8)

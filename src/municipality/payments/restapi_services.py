@@ -143,7 +143,8 @@ class PaymentsService(Service):
             return self.error(error)
 
     def answer(self):
-        raise NotImplementedError
+        """The service's own answer; every service below defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define answer()")
 
 
 # -- @my-debts ----------------------------------------------------------------------
