@@ -10,7 +10,7 @@ PIP := $(BIN)/python -m pip
 CONSTRAINTS := constraints.txt
 
 # Debian packages the platform needs to run, and the ones only its tests need.
-DEBIAN_RUNTIME := fonts-dejavu-core
+DEBIAN_RUNTIME := fonts-dejavu-core tesseract-ocr tesseract-ocr-ell tesseract-ocr-grc poppler-utils
 DEBIAN_TEST := chromium softhsm2
 DEBIAN_ALL := $(DEBIAN_RUNTIME) $(DEBIAN_TEST)
 DEBIAN_PACKAGES ?= $(DEBIAN_ALL)
@@ -55,6 +55,11 @@ instance: install ## Write instance/etc/ from instance.yaml
 .PHONY: start
 start: install ## Install, create the site with demo content, start Plone and the simulators
 	$(BIN)/python scripts/control.py start
+	@$(MAKE) -s demo-archive
+
+.PHONY: demo-archive
+demo-archive: ## Scan, OCR and ingest the demo archive's decisions into the running site
+	$(BIN)/python -m municipality.archive.demo
 
 .PHONY: stop
 stop: ## Stop what `make start` started

@@ -43,11 +43,16 @@ setup(
         "plonetheme.barceloneta",
         "collective.easyform",
         "holidays",
+        "pikepdf",
         "pyHanko[pkcs11]",
+        "pypdfium2",
+        "pytesseract",
         "python-stdnum",
         "reportlab",
         "requests",
         "PyYAML",
+        "snowballstemmer",
+        "tqdm",
         # The simulators process
         "aiosmtpd",
         "waitress",
@@ -73,6 +78,7 @@ setup(
         "z3c.autoinclude.plugin": ["target = plone"],
         "console_scripts": [
             "municipality-simulators = municipality.simulators.server:main",
+            "municipality-archive-ingest = municipality.archive.ingest.cli:main",
         ],
     },
 )

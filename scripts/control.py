@@ -83,7 +83,7 @@ use = egg:waitress#main
 listen = {zope_host}:{zope_port}
 threads = {zope_threads}
 clear_untrusted_proxy_headers = false
-max_request_body_size = 67108864
+max_request_body_size = 134217728
 
 [filter:translogger]
 use = egg:Paste#translogger

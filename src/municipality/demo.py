@@ -35,6 +35,7 @@ DEMO_USERS = {
     "legal": ("Σοφία Αλεξίου", ("legal-office",)),
     "personnel": ("Παναγιώτης Δημητρίου", ("hr",)),
     "supervisor": ("Αναστασία Μιχαήλ", ("supervisors",)),
+    "archivist": ("Ευάγγελος Σταθόπουλος", ("archivists",)),
 }
 
 NEWS = [

@@ -15,6 +15,7 @@ ADDONS = (
     "municipality.signing",
     "municipality.certificates",
     "municipality.payments",
+    "municipality.archive",
 )
 
 

@@ -16,6 +16,11 @@ def _upgrade(setup_tool, profile):
         setup_tool.upgradeProfile(profile)
 
 
+def _current(setup_tool, profile):
+    """The version the profile's metadata.xml declares now."""
+    return setup_tool.getVersionForProfile(profile)
+
+
 def test_core_1004_adds_the_bank_merchant_settings(portal, setup_tool):
     registry = getUtility(IRegistry)
     for name in ("gateway", "merchant_id", "shared_secret"):
@@ -24,7 +29,9 @@ def test_core_1004_adds_the_bank_merchant_settings(portal, setup_tool):
 
     _upgrade(setup_tool, "municipality.core:default")
 
-    assert setup_tool.getLastVersionForProfile("municipality.core:default") == ("1004",)
+    assert setup_tool.getLastVersionForProfile("municipality.core:default") == (
+        _current(setup_tool, "municipality.core:default"),
+    )
     assert registry["municipality.bank.gateway"] == "modirum"
     assert registry["municipality.bank.merchant_id"] == "0020000000"
     assert setup_tool.listUpgrades("municipality.core:default") == []
@@ -54,7 +61,9 @@ def test_umbrella_1003_installs_payments(portal, setup_tool):
     _upgrade(setup_tool, "municipality:default")
 
     assert installer.is_product_installed("municipality.payments")
-    assert setup_tool.getLastVersionForProfile("municipality:default") == ("1003",)
+    assert setup_tool.getLastVersionForProfile("municipality:default") == (
+        _current(setup_tool, "municipality:default"),
+    )
     assert setup_tool.listUpgrades("municipality:default") == []
 
 
@@ -84,4 +93,37 @@ def test_core_1003_installs_the_taxisnet_plugin(portal, setup_tool):
     _upgrade(setup_tool, "municipality.core:default")
 
     assert "taxisnet" in acl_users.objectIds()
+    assert setup_tool.listUpgrades("municipality.core:default") == []
+
+
+def test_core_1005_folds_greek_in_search(portal, setup_tool):
+    from municipality.core import textindex
+    from plone.app.textfield.value import RichTextValue
+
+    with api.env.adopt_roles(["Manager"]):
+        api.content.create(
+            container=portal,
+            type="Document",
+            id="decision",
+            title="Απόφαση του Δημοτικού Συμβουλίου",
+            text=RichTextValue("<p>Περὶ ὑδρεύσεως</p>", "text/html", "text/html"),
+        )
+    # A site from before 1005: Plone's own lexicon, its content indexed by it.
+    textindex.uninstall(portal)
+    catalog = portal.portal_catalog
+
+    def found(text):
+        return [b.getId for b in catalog.unrestrictedSearchResults(SearchableText=text)]
+
+    assert "decision" not in found("αποφαση")
+    setup_tool.setLastVersionForProfile("municipality.core:default", "1004")
+
+    _upgrade(setup_tool, "municipality.core:default")
+
+    assert textindex.is_installed(portal)
+    for text in ("αποφαση", "ΑΠΟΦΑΣΗ", "δημοτικο συμβουλιο", "υδρευση"):
+        assert "decision" in found(text), text
+    assert setup_tool.getLastVersionForProfile("municipality.core:default") == (
+        _current(setup_tool, "municipality.core:default"),
+    )
     assert setup_tool.listUpgrades("municipality.core:default") == []

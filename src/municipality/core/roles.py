@@ -21,6 +21,7 @@ ROLES = {
     "LegalOfficer": _("Legal office"),
     "HROfficer": _("Human resources"),
     "Supervisor": _("Supervisor"),
+    "Archivist": _("Archivist"),
 }
 
 # Group id -> (title, description, roles granted site-wide).
@@ -79,6 +80,14 @@ GROUPS = {
         _("Supervisors"),
         _("Heads of department: approve leave, sign documents, assign work."),
         ("Employee", "Supervisor"),
+    ),
+    "archivists": (
+        _("Archivists"),
+        _(
+            "Staff of the historical archive: ingest the digitized council "
+            "decisions, review and publish them."
+        ),
+        ("Employee", "Archivist"),
     ),
 }
 

@@ -1,6 +1,7 @@
 """Install and uninstall handlers of ``municipality.core``."""
 
 from municipality import logger
+from municipality.core import textindex
 from municipality.core.interfaces import EXTERNAL_SYSTEMS
 from municipality.core.roles import GROUPS
 from plone import api
@@ -18,6 +19,7 @@ def post_install(context):
     """Create the groups, point unset connections at the simulators, set the home page.
 
     The home page (``@@municipality-home``) replaces only Plone's default view.
+    Search folds Greek (:mod:`municipality.core.textindex`).
     """
     from municipality.core.browser.home import set_home_page
     from municipality.core.identity import setup as identity
@@ -30,6 +32,7 @@ def post_install(context):
     configure_mail(*DEFAULT_SMTP, overwrite=False)
     set_home_page(api.portal.get())
     identity.install(api.portal.get())
+    textindex.install(api.portal.get())
 
 
 def ensure_groups():
@@ -79,7 +82,7 @@ def configure_mail(host, port, overwrite=True):
 
 
 def uninstall(context):
-    """Give the site root Plone's default view back.
+    """Give the site root Plone's default view back, and search Plone's lexicon.
 
     Groups and their members stay: they are people's accounts, and removing
     the add-on must not lose who belongs where.
@@ -89,3 +92,4 @@ def uninstall(context):
 
     unset_home_page(api.portal.get())
     identity.uninstall(api.portal.get())
+    textindex.uninstall(api.portal.get())

@@ -1,0 +1,157 @@
+"""A Zope instance of the archive benchmarks' own, beside the `make start` one.
+
+The archive's benchmarks load tens of thousands of decisions; they do it in
+an instance of their own under ``var/benchmarks/<name>/`` (git-ignored), on
+free ports, made with the same machinery as ``make start``
+(``scripts/control.py``: ``instance.yaml`` settings, ``zope.ini`` with the
+``serialwrites`` filter, ``create_site.py``), without demo content. The
+instance is kept between runs: a benchmark that filled it once reuses it.
+
+    with BenchInstance("search") as bench:    # instance files, site if new
+        bench.zconsole("benchmarks/archive_corpus.py", "--pages", "50000")
+        bench.start()                         # Zope, in the background
+        ...  bench.url, bench.admin, bench.zope_pid ...
+    # Zope stopped on leaving
+"""
+
+from pathlib import Path
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import control  # noqa: E402
+
+
+def free_ports(count):
+    """``count`` ports of 127.0.0.1 that were free a moment ago."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def memory_kb(pid, field="VmHWM"):
+    """A ``/proc/<pid>/status`` memory field in kB (0 once the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class BenchInstance:
+    """``var/benchmarks/<name>``: a site with every add-on, no demo content."""
+
+    def __init__(self, name, threads=None):
+        self.folder = ROOT / "var" / "benchmarks" / name
+        zope, simulators, smtp = free_ports(3)
+        self.env = {
+            "MUNICIPALITY_INSTANCE_DIR": str(self.folder),
+            "MUNICIPALITY_ZOPE_PORT": str(zope),
+            "MUNICIPALITY_SIMULATORS_PORT": str(simulators),
+            "MUNICIPALITY_SMTP_PORT": str(smtp),
+            "MUNICIPALITY_DEMO_CONTENT": "false",
+        }
+        if threads:
+            self.env["MUNICIPALITY_ZOPE_THREADS"] = str(threads)
+        self.zope_pid = None
+
+    def config(self):
+        """``control.load_config()`` with this instance's overrides."""
+        saved = {key: os.environ.get(key) for key in self.env}
+        os.environ.update(self.env)
+        try:
+            return control.load_config()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    @property
+    def url(self):
+        config = self.config()
+        return f"http://{config['zope_host']}:{config['zope_port']}/{config['site_id']}"
+
+    @property
+    def admin(self):
+        config = self.config()
+        return (config["admin_user"], str(config["admin_password"]))
+
+    @property
+    def zope_conf(self):
+        return self.folder / "etc" / "zope.conf"
+
+    def prepare(self):
+        """Instance files; the site (made once, upgraded after)."""
+        config = self.config()
+        control.write_instance(config)
+        control.create_site(config)
+
+    def zconsole(self, script, *args):
+        """``zconsole run`` a script against the instance's database (Zope stopped)."""
+        if self.zope_pid is not None:
+            raise RuntimeError("stop Zope first: the FileStorage is locked")
+        started = time.monotonic()
+        subprocess.run(  # noqa: S603 - our own scripts
+            [str(BIN / "zconsole"), "run", str(self.zope_conf), str(script), *args],
+            check=True,
+            cwd=ROOT,
+        )
+        return time.monotonic() - started
+
+    def start(self):
+        """Zope in the background, as `make start` runs it; returns the site's URL."""
+        config = self.config()
+        control.write_instance(config)
+        url = control.start_zope(config)
+        self.zope_pid = int((self.folder / "var" / "zope.pid").read_text())
+        return url
+
+    def stop(self):
+        if self.zope_pid is None:
+            return
+        try:
+            os.killpg(self.zope_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        for _ in range(100):
+            if memory_kb(self.zope_pid, "VmRSS") == 0 or _zombie(self.zope_pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(self.zope_pid, signal.SIGKILL)
+        (self.folder / "var" / "zope.pid").unlink(missing_ok=True)
+        self.zope_pid = None
+
+    def __enter__(self):
+        self.prepare()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _zombie(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except (OSError, IndexError):
+        return True

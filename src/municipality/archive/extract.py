@@ -1,0 +1,264 @@
+"""The decision's number and meeting date, read from its OCR text.
+
+When the manifest lacks them, the ingestion takes them from the text (and
+flags the decision for review): «Αριθμός Απόφασης 123/1987», «Αριθ. Αποφ.
+45/1975», «ΑΠΟΦΑΣΙΣ ΥΠ' ΑΡΙΘ. 12», «Αρ. απόφ.: 7/2003», «Απόφαση αριθ. 88»,
+«45Α»; dates as «15 Μαρτίου 1987», «15ης Μαρτίου 1987», «την 3η Ιανουαρίου
+1975», «τὴν 3ην Ἰανουαρίου 1975», «Μάιος 1990», «15/3/1987», «15-03-1987»,
+«15.3.87».
+
+The text is folded before matching, so case, accents, diaeresis, final
+sigma and polytonic marks do not matter, and the Latin letters Tesseract
+sometimes puts for Greek ones that look the same (``A`` for ``Α``, ``M`` for
+``Μ``, ``o`` for ``ο`` …) are read as Greek.
+
+Two-digit years («15.3.87»): when the text also writes a four-digit year
+ending in the same two digits (the number «12/1987»), that year; otherwise
+``00``-``10`` are 2000-2010 and ``11``-``99`` are 1911-1999 (the archive runs to
+2010; see :data:`PIVOT`).
+
+Pure Python: the ingestion's workers import it.
+"""
+
+import datetime
+import re
+import unicodedata
+
+
+#: Two-digit years up to this are of the 2000s, above it of the 1900s.
+PIVOT = 10
+#: Years a council decision can carry (the municipality's founding to today).
+YEARS = (1830, 2100)
+
+# Latin letters Tesseract writes for Greek ones that look alike.
+_LATIN_UPPER = str.maketrans("ABEHIKMNOPTXYZ", "αβεηικμνορτχυζ")
+_LATIN_LOWER = str.maketrans("aoikvuxptn", "αοικνυχρτη")
+_OTHER = str.maketrans(
+    {
+        "ς": "σ",
+        "ϲ": "σ",  # lunar sigma
+        "µ": "μ",  # micro sign
+        "ϐ": "β",
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "΄": "'",  # Greek tonos as an apostrophe («υπ΄ αριθ.»)
+        "´": "'",
+        "\u00a0": " ",
+    }
+)
+
+
+def fold(text):
+    """Lower case, no accents or breathings, σ for ς, Greek for Latin look-alikes.
+
+    Character for character where it matters here (digits, separators and
+    spaces stay where they were).
+    """
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_LATIN_UPPER).translate(_LATIN_LOWER)
+    # After lower(): it writes ς for a word-final Σ.
+    return text.lower().translate(_OTHER)
+
+
+# -- the number --------------------------------------------------------------
+
+# «αρ.», «αριθ.», «αριθμ.», «αριθμός», «αριθμόν» — and «αριθ]ός», a slip
+# inside the word (a few non-space characters after «αριθ»).
+_NUMBER_WORD = r"αρ(?:ιθ[^\s\d.:]{0,4})?(?![α-ω])\.?"
+# «αποφ.», «απόφ.», «απόφαση», «αποφάσεως», «ΑΠΟΦΑΣΙΣ» (not «αποφασίζει»).
+_DECISION_WORD = r"αποφ[^\s\d.:]{0,5}(?![α-ω])\.?"
+_GAP = r"[\s:.,'-]*"
+_UNDER = r"(?:υπ\s*'?\s*)?"
+_NUMBER = (
+    r"(?P<number>\d{1,5})(?:\s?(?P<letter>[α-ω])(?![α-ω0-9]))?"
+    r"(?:\s*/\s*(?P<year>\d{4}|\d{2})(?!\d))?"
+)
+_NUMBER_PATTERNS = (
+    # «Αριθμός Απόφασης 123/1987», «Αρ. απόφ.: 7/2003», «Αριθ. Αποφ. 45/1975»
+    re.compile(
+        rf"(?<![α-ω]){_NUMBER_WORD}{_GAP}{_DECISION_WORD}{_GAP}{_UNDER}{_NUMBER}"
+    ),
+    # «ΑΠΟΦΑΣΙΣ ΥΠ' ΑΡΙΘ. 12», «Απόφαση αριθ. 88»
+    re.compile(
+        rf"(?<![α-ω]){_DECISION_WORD}{_GAP}{_UNDER}{_NUMBER_WORD}{_GAP}{_NUMBER}"
+    ),
+)
+
+
+def _year(value, context=()):
+    """A year from its digits: four as written, two by the text or :data:`PIVOT`."""
+    if value is None:
+        return None
+    year = int(value)
+    if len(value) == 2:
+        for known in context:
+            if known % 100 == year:
+                return known
+        year += 2000 if year <= PIVOT else 1900
+    if not YEARS[0] <= year <= YEARS[1]:
+        return None
+    return year
+
+
+def _four_digit_years(folded):
+    years = []
+    for match in re.finditer(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", folded):
+        year = int(match.group(1))
+        if YEARS[0] <= year <= YEARS[1] and year not in years:
+            years.append(year)
+    return years
+
+
+def find_number(text):
+    """The decision's number and year, ``("123", 1987)`` or ``("45Α", None)``.
+
+    The first «Αριθμός Απόφασης …»-like phrase in the text wins (the header
+    comes first; decisions cited in the body come later). The number is its
+    digits without leading zeros, and a letter after them in Greek capitals.
+    None when the text names no number.
+    """
+    folded = fold(text)
+    best = None
+    for pattern in _NUMBER_PATTERNS:
+        match = pattern.search(folded)
+        if match and (best is None or match.start() < best.start()):
+            best = match
+    if best is None:
+        return None
+    number = str(int(best.group("number")))
+    if best.group("letter"):
+        number += best.group("letter").upper()
+    if number == "0":
+        return None
+    return number, _year(best.group("year"), _four_digit_years(folded))
+
+
+# -- the date ----------------------------------------------------------------
+
+_MONTHS = (
+    ("ιανουαρι", "ιαν"),
+    ("φεβρουαρι", "φεβρ?"),
+    ("μαρτι", "μαρτ?"),
+    ("απριλι", "απρ"),
+    ("μαι", "μαι"),
+    ("ιουνι", "ιουν"),
+    ("ιουλι", "ιουλ"),
+    ("αυγουστ", "αυγ"),
+    ("σεπτεμβρι|σεπτεβρι", "σεπτ?"),
+    ("οκτωβρι|οκτωμβρι|οκτοβρι", "οκτ"),
+    ("νοεμβρι|νοεβρι", "νοεμ?"),
+    ("δεκεμβρι|δεκεβρι", "δεκ"),
+)
+_MONTH_GROUPS = "|".join(
+    rf"(?P<m{index}>(?:{stem})(?:ου|οσ)|(?:{short})\.)"
+    for index, (stem, short) in enumerate(_MONTHS, start=1)
+)
+_WORD_DATE = re.compile(
+    # «15ης Μαρτίου 1987», «την 3ην Ιανουαρίου 1975», «15 Μαΐου του έτους
+    # 1987», «την 9ην τοῦ μηνὸς Φεβρουαρίου τοῦ ἔτους 1950», «την 2α του
+    # μήνα Μαΐου»
+    r"(?<![\d/.-])(?P<day>\d{1,2})\s?(?:ησ|ην|η|ασ|αν|α|ου)?\.?\s*"
+    r"(?:του\s+μην(?:οσ|α)\s+)?"
+    rf"(?:{_MONTH_GROUPS})"
+    r",?\s*(?:του\s+)?(?:ετουσ\s+)?(?P<year>\d{4})(?!\d)"
+)
+_MONTH_YEAR = re.compile(
+    # «Μάιος 1990» (no day): the first of the month is not claimed, so None.
+    rf"(?<![α-ω])(?:{_MONTH_GROUPS})\s*(?P<year>\d{{4}})(?!\d)"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.-])(?P<day>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<month>\d{1,2})"
+    r"\s*(?P=sep)\s*(?P<year>\d{4}|\d{2})(?![\d])"
+)
+# Words near a date that make it the meeting's.
+_MEETING_BEFORE = re.compile(
+    r"(?:συνεδρια(?:ση|σησ|σιν|σεωσ|σισ)|σημερ(?:α|ον)|συνηλθ)[^\n]{0,40}$"
+)
+_MEETING_AFTER = re.compile(r"^.{0,200}?(?:συνηλθ|συνεδρια(?:ση|σιν|σισ))", re.S)
+# «την αριθ. 1234/10-3-1987 πρόσκληση»: the date of another paper.
+_REFERENCE_BEFORE = re.compile(r"\d\s*/\s*$")
+
+
+def _month(match):
+    for index in range(1, 13):
+        if match.group(f"m{index}"):
+            return index
+    return None
+
+
+def _dates(folded):
+    """Every valid date in the folded text: (position, date, is_reference)."""
+    years = _four_digit_years(folded)
+    found = []
+    for match in _WORD_DATE.finditer(folded):
+        year = _year(match.group("year"))
+        if year is None:
+            continue
+        try:
+            day = datetime.date(year, _month(match), int(match.group("day")))
+        except ValueError:
+            continue  # «31 Φεβρουαρίου»: no such day
+        found.append((match.start(), match.end(), day, False))
+    for match in _NUMERIC_DATE.finditer(folded):
+        year = _year(match.group("year"), years)
+        if year is None:
+            continue
+        try:
+            day = datetime.date(
+                year, int(match.group("month")), int(match.group("day"))
+            )
+        except ValueError:
+            continue
+        reference = bool(_REFERENCE_BEFORE.search(folded[: match.start()]))
+        found.append((match.start(), match.end(), day, reference))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def find_dates(text):
+    """Every date the text writes, in order of appearance."""
+    return [day for _start, _end, day, _reference in _dates(fold(text))]
+
+
+def find_date(text):
+    """The meeting date: a ``datetime.date``, or None.
+
+    A date in the meeting's phrase wins («συνεδρίαση της 15ης Μαρτίου 1987»,
+    «Σήμερα, την 15η Μαρτίου 1987 … συνήλθε», «συνεδρίασιν τὴν 3ην …»);
+    otherwise the first date of the text (the header's), leaving out dates of
+    cited papers («την αριθ. 1234/10-3-1987 πρόσκληση») unless there is no
+    other. Dates that do not exist (31 Φεβρουαρίου) are not dates.
+    """
+    folded = fold(text)
+    found = _dates(folded)
+    if not found:
+        return None
+    for start, end, day, reference in found:
+        if reference:
+            continue
+        before = folded[max(0, start - 80) : start]
+        after = folded[end : end + 200]
+        if _MEETING_BEFORE.search(before) or _MEETING_AFTER.search(after):
+            return day
+    for _start, _end, day, reference in found:
+        if not reference:
+            return day
+    return found[0][2]
+
+
+def find_year(text):
+    """The decision's year: from its number («123/1987»), else its date."""
+    number = find_number(text)
+    if number and number[1]:
+        return number[1]
+    day = find_date(text)
+    if day:
+        return day.year
+    folded = fold(text)
+    match = _MONTH_YEAR.search(folded)
+    if match:
+        return _year(match.group("year"))
+    return None

@@ -1,0 +1,686 @@
+"""Page images and Tesseract: the OCR engine of the archive's ingestion.
+
+Pure Python, no Plone: the ingestion tool's worker processes import this
+module alone (each stays well under 300 MB, see ``docs/archive-ocr.md``).
+
+Scans arrive as TIFF (every frame, 1-bit CCITT G4 included), JPEG, PNG (grey,
+RGB, palette, with alpha) or PDF (every page rasterised at 300 dpi,
+greyscale). :func:`load_page` decodes one page of a multi-page file without
+decoding the pages before it, so workers can share a file page by page.
+
+:func:`ocr_page` runs Tesseract **once** per page and takes the text, the
+word confidences (TSV) and the one-page PDF (page image + invisible text
+layer) from that one run. Tesseract is fed the greyscale page at its scan
+resolution, lossless, and its PDF renderer embeds the page as a JPEG
+(a bilevel scan as CCITT G4): a compact page, see ``docs/archive-ocr.md``.
+
+Tesseract's own threading is ~5x slower on a small machine than one thread
+per process: every run here sets ``OMP_THREAD_LIMIT=1``.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from PIL import Image
+from PIL import ImageChops
+from PIL import ImageOps
+from PIL import UnidentifiedImageError
+
+import csv
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unicodedata
+
+
+#: Resolution of the pages rasterised from a PDF.
+PDF_DPI = 300
+#: Seconds one Tesseract run may take before it is stopped.
+TIMEOUT = 120
+#: The Tesseract command (Debian: ``/usr/bin/tesseract``).
+TESSERACT = os.environ.get("MUNICIPALITY_TESSERACT", "tesseract")
+#: JPEG quality of the page image in the PDF (greyscale, at scan resolution).
+PDF_JPEG_QUALITY = 60
+#: Resolutions outside this range are not believed (a phone photo says 72):
+#: the page is then taken to be A4, its long side 297 mm.
+PLAUSIBLE_DPI = (100, 1200)
+A4_LONG_SIDE_INCHES = 297 / 25.4
+#: A page's files are written to memory when it has this much room (a
+#: container's /dev/shm may be 64 MB), else to the temporary directory.
+SCRATCH = "/dev/shm"  # noqa: S108 - a private TemporaryDirectory inside it
+SCRATCH_FREE = 512 * 1024 * 1024
+
+# Suffixes of scan files (what the ingestion collects from a folder; the
+# reading itself goes by content, not by name).
+IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".png"})
+SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+
+
+class OCRError(RuntimeError):
+    """Tesseract failed, timed out, or is not installed."""
+
+
+@dataclass
+class PageResult:
+    """What :func:`ocr_page` reads from one page.
+
+    ``text`` is NFKC normalised; ``confidence`` the mean word confidence
+    (0-100) weighted by word length, None when Tesseract found no words;
+    ``pdf`` a one-page PDF (the page image with an invisible text layer);
+    ``image`` and ``thumbnail`` JPEG bytes; ``width``/``height`` the page as
+    read (pixels at ``dpi``); ``seconds`` the time spent in Tesseract,
+    ``total_seconds`` in the whole of :func:`ocr_page`; ``words`` how many
+    words Tesseract found; ``specks`` the speck pixels removed first (0 for
+    a clean page).
+    """
+
+    text: str
+    confidence: float | None
+    pdf: bytes
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    seconds: float
+    dpi: int = PDF_DPI
+    words: int = 0
+    specks: int = 0
+    total_seconds: float = 0.0
+
+
+# -- reading pages ---------------------------------------------------------
+
+
+# How image files begin (a PDF may have a few bytes before its «%PDF-»).
+IMAGE_MAGIC = (b"II*\x00", b"MM\x00*", b"\xff\xd8\xff", b"\x89PNG")
+
+
+def _is_pdf(path):
+    with open(path, "rb") as stream:
+        head = stream.read(1024)
+    if head.startswith(IMAGE_MAGIC):
+        return False
+    return b"%PDF-" in head
+
+
+def _unreadable(path, reason):
+    return ValueError(f"{Path(path).name}: cannot read the file as a scan ({reason})")
+
+
+def _check(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path.name}: no such file")
+    return path
+
+
+def _open_pdf(path):
+    import pypdfium2
+
+    try:
+        return pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as error:
+        raise _unreadable(path, f"PDF: {error}") from error
+
+
+def _open_image(path):
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError as error:
+        raise _unreadable(path, f"too many pixels for a page: {error}") from error
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise _unreadable(path, str(error) or type(error).__name__) from error
+    return image
+
+
+def count_pages(path):
+    """The number of pages of a scan file (frames of a TIFF, pages of a PDF).
+
+    Raises ``ValueError`` naming the file when it is not a readable scan.
+    """
+    path = _check(path)
+    if _is_pdf(path):
+        document = _open_pdf(path)
+        try:
+            count = len(document)
+        finally:
+            document.close()
+        if not count:
+            raise _unreadable(path, "the PDF has no pages")
+        return count
+    with _open_image(path) as image:
+        return _frames(image, path)
+
+
+def _render_pdf_page(document, index, path):
+    page = document[index]
+    try:
+        bitmap = page.render(scale=PDF_DPI / 72, grayscale=True)
+        image = bitmap.to_pil()
+        # Detach from pdfium's buffer before the page and bitmap are closed.
+        image = image.convert("L") if image.mode != "L" else image.copy()
+        bitmap.close()
+    except Exception as error:
+        raise _unreadable(path, f"page {index + 1}: {error}") from error
+    finally:
+        page.close()
+    image.info["dpi"] = (PDF_DPI, PDF_DPI)
+    return image
+
+
+def _normalise(image, path, index):
+    """One decoded frame → a ``1``, ``L`` or ``RGB`` image, upright, with its dpi."""
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise _unreadable(path, f"page {index + 1}: {error}") from error
+    dpi = image.info.get("dpi")
+    # EXIF orientation (phones, some scanners; TIFF tag 274). A damaged EXIF
+    # block is no reason to lose the page: it is then read as stored.
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, KeyError, TypeError):
+        upright = image
+    mode = upright.mode
+    if mode in ("1", "L", "RGB"):
+        frame = upright.copy()
+    elif mode in ("LA", "RGBA", "PA", "La", "RGBa") or (
+        mode == "P" and "transparency" in upright.info
+    ):
+        # Transparent parts are paper: flattened onto white.
+        rgba = upright.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        frame = Image.alpha_composite(white, rgba).convert("RGB")
+    elif mode.startswith("I"):
+        # 16-bit grey scans: the top 8 bits.
+        frame = upright.point(lambda value: value / 256).convert("L")
+    else:  # P, CMYK, YCbCr, LAB, F …
+        frame = upright.convert("RGB")
+    if frame.mode == "RGB" and _is_grey(frame):
+        frame = frame.convert("L")
+    if dpi:
+        frame.info["dpi"] = dpi
+    return frame
+
+
+def _is_grey(image):
+    """True when an RGB image carries no colour (a grey scan saved as RGB)."""
+    red, green, blue = image.resize((64, 64)).split()
+    spread = max(
+        ImageChops.difference(red, green).getextrema()[1],
+        ImageChops.difference(green, blue).getextrema()[1],
+    )
+    return spread <= 8
+
+
+def _frames(image, path):
+    try:
+        return getattr(image, "n_frames", 1)
+    except (EOFError, OSError, ValueError, SyntaxError) as error:
+        raise _unreadable(path, f"cannot count its pages: {error}") from error
+
+
+def _seek(image, path, index):
+    try:
+        image.seek(index)
+    except (EOFError, OSError, ValueError) as error:
+        raise _unreadable(path, f"page {index + 1}: {error}") from error
+
+
+def load_page(path, index) -> Image.Image:
+    """Page ``index`` (0-based) of a scan file, decoding only that page.
+
+    A PDF page is rasterised at 300 dpi in greyscale; a TIFF frame is found
+    by seeking. The image is ``L`` (grey), ``1`` (bilevel) or ``RGB``, upright
+    (EXIF orientation honoured), transparency flattened onto white, with its
+    resolution in ``image.info["dpi"]`` when the file says it.
+    """
+    path = _check(path)
+    if index < 0:
+        raise IndexError(f"{path.name}: page {index} does not exist")
+    if _is_pdf(path):
+        document = _open_pdf(path)
+        try:
+            if index >= len(document):
+                raise IndexError(
+                    f"{path.name}: page {index + 1} of a {len(document)}-page PDF"
+                )
+            return _render_pdf_page(document, index, path)
+        finally:
+            document.close()
+    with _open_image(path) as image:
+        frames = _frames(image, path)
+        if index >= frames:
+            raise IndexError(f"{path.name}: page {index + 1} of {frames}")
+        if index:
+            _seek(image, path, index)
+        return _normalise(image, path, index)
+
+
+def iter_pages(path) -> Iterator[Image.Image]:
+    """Every page of a scan file, in order (see :func:`load_page`)."""
+    path = _check(path)
+    if _is_pdf(path):
+        document = _open_pdf(path)
+        try:
+            if not len(document):
+                raise _unreadable(path, "the PDF has no pages")
+            for index in range(len(document)):
+                yield _render_pdf_page(document, index, path)
+        finally:
+            document.close()
+        return
+    with _open_image(path) as image:
+        for index in range(_frames(image, path)):
+            if index:
+                _seek(image, path, index)
+            yield _normalise(image, path, index)
+
+
+# -- OCR -------------------------------------------------------------------
+
+
+def resolution(image):
+    """The page's dpi: as the file says, or as if it were A4 when implausible."""
+    dpi = image.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        value = 0
+    low, high = PLAUSIBLE_DPI
+    if low <= value <= high:
+        return value
+    return max(low, round(max(image.size) / A4_LONG_SIDE_INCHES))
+
+
+def _environment():
+    environment = dict(os.environ)
+    environment["OMP_THREAD_LIMIT"] = "1"
+    return environment
+
+
+def _run(command, timeout, what):
+    """Run Tesseract; OCRError with its message when it fails or takes too long."""
+    try:
+        completed = subprocess.run(
+            command,
+            capture_output=True,
+            timeout=timeout,
+            env=_environment(),
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise OCRError(
+            f"Tesseract is not installed (no {command[0]!r} on the PATH)"
+        ) from error
+    except subprocess.TimeoutExpired as error:
+        raise OCRError(
+            f"Tesseract took longer than {timeout} s on {what} and was stopped"
+        ) from error
+    if completed.returncode:
+        message = completed.stderr.decode("utf-8", "replace").strip()
+        raise OCRError(
+            f"Tesseract failed on {what} (exit {completed.returncode}): {message}"
+        )
+    return completed
+
+
+# Greek letters with their combining marks, decomposed (NFD).
+_GREEK_CLUSTER = re.compile(r"([\u0370-\u03ff])([\u0300-\u036f]+)")
+# Polytonic marks in a monotonic text: breathings and iota subscript go,
+# circumflex and grave become the tonos (diaeresis and tonos stay).
+_MONOTONIC_MARKS = str.maketrans(
+    {"\u0313": "", "\u0314": "", "\u0345": "", "\u0342": "\u0301", "\u0300": "\u0301"}
+)
+
+
+def monotonic(text):
+    """Polytonic marks on Greek letters rewritten as the monotonic system has them.
+
+    Tesseract's ``ell`` model now and then reads a capital with a breathing
+    («Ὑπηρεσία», «Ἡ») on a monotonic page; pages read without ``grc`` are
+    monotonic, so the marks are a misreading.
+    """
+
+    def clean(match):
+        marks = match.group(2).translate(_MONOTONIC_MARKS)
+        if marks.count("\u0301") > 1:
+            marks = marks.replace("\u0301", "", marks.count("\u0301") - 1)
+        return match.group(1) + marks
+
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _GREEK_CLUSTER.sub(clean, decomposed))
+
+
+def tidy_text(text, polytonic=True):
+    """NFKC, no form feeds, no trailing spaces, at most one blank line in a row.
+
+    With ``polytonic`` False, polytonic marks become monotonic ones
+    (:func:`monotonic`). Hyphenation at line ends stays as Tesseract read it
+    (the search folds words, not lines; a reader sees the page as printed).
+    """
+    if not polytonic:
+        text = monotonic(text)
+    text = unicodedata.normalize("NFKC", text).replace("\f", "\n")
+    lines = [line.rstrip() for line in text.splitlines()]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n")
+
+
+def word_confidence(tsv):
+    """(mean word confidence weighted by word length or None, number of words)."""
+    total = weight = words = 0
+    reader = csv.reader(tsv.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for row in reader:
+        if len(row) < 12 or row[0] != "5":
+            continue
+        word = row[11].strip()
+        try:
+            confidence = float(row[10])
+        except ValueError:
+            continue
+        if not word or confidence < 0:
+            continue
+        total += confidence * len(word)
+        weight += len(word)
+        words += 1
+    if not weight:
+        return None, 0
+    return round(total / weight, 2), words
+
+
+def _resized(image, width, quality):
+    """JPEG bytes of the page ``width`` pixels wide (never enlarged)."""
+    if image.mode == "1":
+        image = image.convert("L")
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        # Box-reduce by the whole factor first, then Lanczos for the rest:
+        # ten times faster than Lanczos alone and as sharp for a scan.
+        image = image.resize(
+            (width, height), Image.Resampling.LANCZOS, reducing_gap=1.0
+        )
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+# -- clean-up --------------------------------------------------------------
+
+#: Dark pixels (0-255) for the speck search.
+SPECK_DARK = 128
+#: The largest speck removed, in pixels of area at 300 dpi (a 4-pixel dot);
+#: a full stop of 8-point type is larger, so no text is lost.
+SPECK_AREA = 12
+#: Speck pixels in the sample (880 x 880 pixels at the page's centre) from
+#: which a page is cleaned.
+SPECK_SAMPLE = 880
+SPECK_THRESHOLD = 20
+#: Pixels around a speck's core painted with it (its edge and grey fringe).
+SPECK_GROW = 1
+#: Resolutions at which pages are cleaned (the speck sizes assume a scan).
+CLEAN_DPI = (200, 400)
+
+
+def _shifted(image, radius, horizontal, combine, start=None, first=1):
+    """``combine`` the image with itself moved 1..radius pixels either way."""
+    out = image if start is None else start
+    for step in range(first, radius + 1):
+        for shift in (step, -step):
+            if horizontal:
+                moved = ImageChops.offset(image, shift, 0)
+            else:
+                moved = ImageChops.offset(image, 0, shift)
+            out = combine(out, moved)
+    return out
+
+
+def speck_pixels(grey, area=SPECK_AREA):
+    """Dark pixels of specks: dark blobs of at most ``area`` pixels, alone.
+
+    A dark pixel belongs to a speck when every dark pixel of the 7 x 7
+    square around it lies in the 5 x 5 square (nothing dark on the ring
+    between: the blob is cut off from everything else) and those are at most
+    ``area``. Letters, accents, full stops and the dots of the diaeresis are
+    larger, or touch something on the ring. Box counts from shifted copies
+    (ImageChops, in C): a few tenths of a second for an A4 page at 300 dpi.
+    Returns an ``L`` image, 255 on the speck pixels.
+    """
+    ones = grey.point(lambda value: 1 if value < SPECK_DARK else 0)
+    rows5 = _shifted(ones, 2, True, ImageChops.add)
+    rows7 = _shifted(ones, 3, True, ImageChops.add, start=rows5, first=3)
+    box7 = _shifted(rows7, 3, False, ImageChops.add)
+    del rows7  # a page at 300 dpi is 9 MB an image: only a few at a time
+    box5 = _shifted(rows5, 2, False, ImageChops.add)
+    del rows5
+    alone = ImageChops.difference(box5, box7)
+    del box7
+    alone = alone.point(lambda value: 255 if not value else 0)
+    small = box5.point(lambda value: 255 if 0 < value <= area else 0)
+    del box5
+    found = ImageChops.darker(alone, small)
+    del alone, small
+    return ImageChops.darker(found, ones.point(lambda value: 255 if value else 0))
+
+
+def speckled(grey, dpi=300):
+    """True when a sample of the page shows dust (isolated dark specks)."""
+    size = round(SPECK_SAMPLE * dpi / 300)
+    border = 40
+    if min(grey.size) < size:
+        sample = grey
+    else:
+        left = (grey.width - size) // 2
+        top = (grey.height - size) // 2
+        sample = grey.crop((left, top, left + size, top + size))
+    specks = speck_pixels(sample, _speck_area(dpi))
+    # The sample's own edge cuts letters into small pieces: not counted.
+    inner = specks.crop((border, border, specks.width - border, specks.height - border))
+    return inner.histogram()[255] >= SPECK_THRESHOLD
+
+
+def _speck_area(dpi):
+    return max(2, round(SPECK_AREA * (dpi / 300) ** 2))
+
+
+def despeckle(grey, dpi=300):
+    """The page without its dust: (cleaned ``L`` image, speck pixels found).
+
+    Each speck and its grey fringe are painted with the paper beside it.
+    Bilevel pages are cleaned as grey and returned bilevel.
+    """
+    bilevel = grey.mode == "1"
+    if bilevel:
+        grey = grey.convert("L")
+    seeds = speck_pixels(grey, _speck_area(dpi))
+    count = seeds.histogram()[255]
+    if not count:
+        return (grey.convert("1") if bilevel else grey), 0
+    region = seeds
+    if SPECK_GROW:
+        region = _shifted(
+            _shifted(seeds, SPECK_GROW, True, ImageChops.lighter),
+            SPECK_GROW,
+            False,
+            ImageChops.lighter,
+        )
+    fringe = grey.point(lambda value: 255 if value < 235 else 0)
+    mask = ImageChops.darker(region, fringe)
+    paper = ImageChops.lighter(
+        ImageChops.offset(grey, 4, 0), ImageChops.offset(grey, -4, 0)
+    )
+    cleaned = grey.copy()
+    cleaned.paste(paper, mask=mask)
+    cleaned.info = dict(grey.info)
+    if bilevel:
+        cleaned = cleaned.point(lambda value: 255 if value >= 128 else 0).convert("1")
+    return cleaned, count
+
+
+def ocr_input(image, dpi, despeckle_page=None):
+    """The page as Tesseract reads it: grey (or bilevel), dust removed.
+
+    ``despeckle_page`` None cleans the page when a sample of it is speckled
+    (:func:`speckled`), True always, False never. Returns (image, speck
+    pixels removed).
+    """
+    page = image if image.mode in ("1", "L") else image.convert("L")
+    low, high = CLEAN_DPI
+    if despeckle_page is False or not low <= dpi <= high:
+        return page, 0
+    if despeckle_page is None:
+        grey = page.convert("L") if page.mode == "1" else page
+        if not speckled(grey, dpi):
+            return page, 0
+    return despeckle(page, dpi)
+
+
+def _tesseract_file(page, folder, dpi):
+    """The page written for Tesseract, lossless: an uncompressed TIFF.
+
+    Tesseract reads the exact pixels (JPEG artefacts cost it time and
+    accuracy) and its PDF renderer encodes them itself: an 8-bit page as a
+    JPEG at ``jpg_quality``, a bilevel one as CCITT G4 (lossless, tiny).
+    Measured on an A4 page at 300 dpi: Pillow writes the TIFF in
+    milliseconds (PNG: a third of a second) and Leptonica reads it faster
+    than PNG or PGM (PGM: +0.3 s of Tesseract's time).
+    """
+    target = folder / "page.tif"
+    if page.mode == "1":
+        page.save(target, "TIFF", compression="group4", dpi=(dpi, dpi))
+    else:
+        page.save(target, "TIFF", compression="raw", dpi=(dpi, dpi))
+    return target
+
+
+def _scratch():
+    """Where a page's files go: memory (``/dev/shm``) when it has room."""
+    try:
+        stats = os.statvfs(SCRATCH)
+    except OSError:
+        return None
+    if stats.f_bavail * stats.f_frsize < SCRATCH_FREE or not os.access(
+        SCRATCH, os.W_OK
+    ):
+        return None
+    return SCRATCH
+
+
+def ocr_page(
+    image,
+    languages="ell",
+    image_width=1240,
+    thumbnail_width=200,
+    jpeg_quality=75,
+    timeout=TIMEOUT,
+    pdf_jpeg_quality=PDF_JPEG_QUALITY,
+    despeckle_page=None,
+):
+    """Read one page with one Tesseract run: text, confidence and PDF together.
+
+    ``image`` is a page from :func:`load_page`/:func:`iter_pages`;
+    ``languages`` Tesseract models joined with ``+`` (``"ell"``,
+    ``"ell+grc"`` for polytonic pages). A speckled page is cleaned first
+    (:func:`ocr_input`; the PDF shows the cleaned page, the page image and
+    thumbnail the scan as it is). Returns a :class:`PageResult`. Raises
+    :class:`OCRError` when Tesseract fails or runs past ``timeout``.
+    """
+    if not re.fullmatch(r"[a-z_]{3,8}(\+[a-z_]{3,8})*", languages or ""):
+        raise ValueError(f"languages: not Tesseract model names: {languages!r}")
+    dpi = resolution(image)
+    started = time.perf_counter()
+    page, specks = ocr_input(image, dpi, despeckle_page)
+    with tempfile.TemporaryDirectory(
+        prefix="municipality-ocr-", dir=_scratch()
+    ) as folder:
+        folder = Path(folder)
+        source = _tesseract_file(page, folder, dpi)
+        base = folder / "out"
+        command = [
+            TESSERACT,
+            str(source),
+            str(base),
+            "-l",
+            languages,
+            "--dpi",
+            str(dpi),
+            "-c",
+            "tessedit_create_txt=1",
+            "-c",
+            "tessedit_create_tsv=1",
+            "-c",
+            "tessedit_create_pdf=1",
+            "-c",
+            f"jpg_quality={int(pdf_jpeg_quality)}",
+        ]
+        running = time.perf_counter()
+        _run(command, timeout, f"a page of {image.width}x{image.height} pixels")
+        seconds = time.perf_counter() - running
+        text = (folder / "out.txt").read_text("utf-8", errors="replace")
+        tsv = (folder / "out.tsv").read_text("utf-8", errors="replace")
+        pdf = (folder / "out.pdf").read_bytes()
+    confidence, words = word_confidence(tsv)
+    result = PageResult(
+        text=tidy_text(text, polytonic="grc" in languages.split("+")),
+        confidence=confidence,
+        pdf=pdf,
+        image=_resized(image, image_width, jpeg_quality),
+        thumbnail=_resized(image, thumbnail_width, jpeg_quality),
+        width=image.width,
+        height=image.height,
+        seconds=round(seconds, 3),
+        dpi=dpi,
+        words=words,
+        specks=specks,
+    )
+    result.total_seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def raw_tesseract(path, languages="ell", timeout=TIMEOUT):
+    """The benchmark's baseline: the Tesseract CLI on the source file, text only.
+
+    Images (a multi-page TIFF too, in one run) go to Tesseract as they are;
+    a PDF, which Tesseract cannot read, is rasterised page by page first (as
+    :func:`load_page` does; the rasterising is part of the baseline).
+    ``timeout`` is per page. Returns the text as Tesseract wrote it.
+    """
+    path = _check(path)
+    if not _is_pdf(path):
+        command = [TESSERACT, str(path), "stdout", "-l", languages]
+        completed = _run(command, timeout * count_pages(path), path.name)
+        return completed.stdout.decode("utf-8", "replace")
+    texts = []
+    with tempfile.TemporaryDirectory(
+        prefix="municipality-ocr-", dir=_scratch()
+    ) as folder:
+        for index, page in enumerate(iter_pages(path)):
+            target = _tesseract_file(page, Path(folder), PDF_DPI)
+            command = [TESSERACT, str(target), "stdout", "-l", languages]
+            command += ["--dpi", str(PDF_DPI)]
+            completed = _run(command, timeout, f"{path.name} page {index + 1}")
+            texts.append(completed.stdout.decode("utf-8", "replace"))
+    return "".join(texts)
+
+
+__all__ = [
+    "SUFFIXES",
+    "OCRError",
+    "PageResult",
+    "count_pages",
+    "despeckle",
+    "iter_pages",
+    "load_page",
+    "monotonic",
+    "ocr_input",
+    "ocr_page",
+    "raw_tesseract",
+    "resolution",
+    "speckled",
+    "tidy_text",
+    "word_confidence",
+]

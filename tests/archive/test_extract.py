@@ -1,0 +1,215 @@
+"""Decision number and meeting date from Greek OCR text (no OCR: fast)."""
+
+from municipality.archive import extract
+from municipality.archive import testpages
+
+import datetime
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Αριθμός Απόφασης 123/1987", ("123", 1987)),
+        ("Αριθ. Αποφ. 45/1975", ("45", 1975)),
+        ("ΑΠΟΦΑΣΙΣ ΥΠ' ΑΡΙΘ. 12", ("12", None)),
+        ("ΑΠΟΦΑΣΙΣ ΥΠ’ ΑΡΙΘ. 12", ("12", None)),
+        ("ΑΠΟΦΑΣΗ ΥΠ΄ ΑΡΙΘΜ. 7", ("7", None)),
+        ("Αρ. απόφ.: 7/2003", ("7", 2003)),
+        ("Απόφαση αριθ. 88", ("88", None)),
+        ("Απόφαση υπ' αριθμόν 3/1980", ("3", 1980)),
+        ("Αριθμός Απόφασης 45Α/1990", ("45Α", 1990)),
+        ("Αριθμός Απόφασης 45 α/1990", ("45Α", 1990)),
+        ("Αριθμός Απόφασης 045/1990", ("45", 1990)),
+        ("Αριθμός Απόφασης 123 / 1987", ("123", 1987)),
+        # Unaccented, capitals, polytonic, katharevousa.
+        ("ΑΡΙΘΜΟΣ ΑΠΟΦΑΣΗΣ 9/2001", ("9", 2001)),
+        ("αριθμος αποφασης 9/2001", ("9", 2001)),
+        ("Ἀριθμὸς Ἀποφάσεως 45/1975", ("45", 1975)),
+        # OCR slips: Latin A, O, H, M for the Greek letters; µ for μ.
+        ("ΑΡΙΘΜΟΣ AΠOΦAΣHΣ 12/1987", ("12", 1987)),
+        ("Aριθµός Aπόφασης 12/1987", ("12", 1987)),
+        ("Αριθμός Απόφασης 12Α/1987", ("12Α", 1987)),
+        ("Αριθμός Απόφασης 12A/1987", ("12Α", 1987)),
+        # Two-digit year: the text's four-digit year, else the pivot rule.
+        ("Αρ. απόφ. 12/87", ("12", 1987)),
+        ("Αρ. απόφ. 12/05", ("12", 2005)),
+        ("Αρ. απόφ. 12/34 της συνεδρίασης του 1934", ("12", 1934)),
+    ],
+)
+def test_find_number(text, expected):
+    assert extract.find_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Το Δημοτικό Συμβούλιο αποφασίζει ομόφωνα.",
+        # A number that is not the decision's: an invitation.
+        "ύστερα από την αριθ. 9994 πρόσκληση του Προέδρου",
+        "Αριθμός Απόφασης: ",
+        "Αριθμός Απόφασης 0",
+        # The word must stand alone: «απαριθμούμε» is not «αριθμός».
+        "απαριθμούμε αποφάσεις 12",
+    ],
+)
+def test_find_number_none(text):
+    assert extract.find_number(text) is None
+
+
+def test_find_number_prefers_the_header_over_cited_decisions():
+    text = (
+        "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ\nΑριθμός Απόφασης 17/1995\n"
+        "Σύμφωνα με την απόφαση αριθ. 3/1990 του Νομάρχη …"
+    )
+    assert extract.find_number(text) == ("17", 1995)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15 Μαρτίου 1987", (1987, 3, 15)),
+        ("15ης Μαρτίου 1987", (1987, 3, 15)),
+        ("την 3η Ιανουαρίου 1975", (1975, 1, 3)),
+        ("τὴν 3ην Ἰανουαρίου 1975", (1975, 1, 3)),
+        ("15/3/1987", (1987, 3, 15)),
+        ("15-03-1987", (1987, 3, 15)),
+        ("15.3.1987", (1987, 3, 15)),
+        ("15.3.87", (1987, 3, 15)),
+        ("15.3.05", (2005, 3, 15)),
+        ("1/1/10", (2010, 1, 1)),
+        ("1/1/11", (1911, 1, 1)),
+        ("10 Μαΐου 1980", (1980, 5, 10)),
+        ("10 Μαίου 1980", (1980, 5, 10)),
+        ("10 Μαιου 1980", (1980, 5, 10)),
+        ("10 ΜΑΪΟΥ 1980", (1980, 5, 10)),
+        ("1 Μάιος 1990", (1990, 5, 1)),
+        ("5 Ἰουνίου 1960", (1960, 6, 5)),
+        ("5 Ἰουλίου 1960", (1960, 7, 5)),
+        ("12 Αὐγούστου 1955", (1955, 8, 12)),
+        ("30 Σεπτεμβρίου 1971", (1971, 9, 30)),
+        ("2 Ὀκτωβρίου 1949", (1949, 10, 2)),
+        ("2 Ὀκτωμβρίου 1949", (1949, 10, 2)),
+        ("24 Νοεμβρίου 1999", (1999, 11, 24)),
+        ("24 Δεκεμβρίου 1999", (1999, 12, 24)),
+        ("21 Απριλίου 1968", (1968, 4, 21)),
+        ("29 Φεβρουαρίου 1988", (1988, 2, 29)),
+        ("ΣΗΜΕΡΑ ΤΗΝ 15ΗΝ ΜΑΡΤΙΟΥ 1987", (1987, 3, 15)),
+        ("15 Μαρτ. 1987", (1987, 3, 15)),
+        ("15 Μαρτίου του έτους 1987", (1987, 3, 15)),
+        ("15 Mαρτίου 1987", (1987, 3, 15)),  # Latin M
+    ],
+)
+def test_find_date(text, expected):
+    assert extract.find_date(text) == datetime.date(*expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "31 Φεβρουαρίου 1987",
+        "29 Φεβρουαρίου 1987",  # not a leap year
+        "31/4/1987",
+        "15/13/1987",
+        "0 Μαρτίου 1987",
+        "15 Μαρτίου 1700",  # before the municipality
+        "Μαρτίου 1987",
+        "Αριθμός Απόφασης 123/1987",  # a number and year, not a date
+        "ποσό 1.250.000 δραχμών",
+    ],
+)
+def test_find_date_none(text):
+    assert extract.find_date(text) is None
+
+
+def test_meeting_date_over_the_invitation_date():
+    text = (
+        "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ ΤΗΣ 5ης ΣΥΝΕΔΡΙΑΣΗΣ\n"
+        "Στην Καλαμάτα, ύστερα από την αριθ. 1234/10-3-1987 πρόσκληση του "
+        "Προέδρου, συνήλθε σε τακτική συνεδρίαση την 15η Μαρτίου 1987 το "
+        "Δημοτικό Συμβούλιο."
+    )
+    assert extract.find_date(text) == datetime.date(1987, 3, 15)
+
+
+def test_meeting_date_over_an_earlier_date_in_the_text():
+    text = (
+        "Έχοντας υπόψη το ΦΕΚ της 2ας Ιανουαρίου 1987 …\n"
+        "κατά τη συνεδρίαση της 15ης Μαρτίου 1987 το Συμβούλιο αποφάσισε"
+    )
+    assert extract.find_date(text) == datetime.date(1987, 3, 15)
+
+
+def test_meeting_date_polytonic_phrase():
+    text = (
+        "Ἀριθμὸς Ἀποφάσεως 45/1975\nἘν τῷ Δημοτικῷ Καταστήματι σήμερον τὴν "
+        "3ην Ἰανουαρίου 1975 συνῆλθεν εἰς συνεδρίασιν τὸ Συμβούλιον. Ἡ "
+        "προθεσμία λήγει τὴν 31ην Μαρτίου 1975."
+    )
+    assert extract.find_date(text) == datetime.date(1975, 1, 3)
+
+
+def test_first_date_when_no_meeting_phrase():
+    text = "Καλαμάτα 4 Απριλίου 1990\nΘέμα: … έως τις 30 Ιουνίου 1990."
+    assert extract.find_date(text) == datetime.date(1990, 4, 4)
+
+
+def test_invitation_date_when_there_is_no_other():
+    text = "ύστερα από την αριθ. 1234/10-3-1987 πρόσκληση"
+    assert extract.find_date(text) == datetime.date(1987, 3, 10)
+
+
+def test_find_dates_in_order():
+    text = "15/3/1987 και 2 Απριλίου 1987 και 31/2/1987"
+    assert extract.find_dates(text) == [
+        datetime.date(1987, 3, 15),
+        datetime.date(1987, 4, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Αριθμός Απόφασης 123/1987\nΣήμερα 3 Ιανουαρίου 1988", 1987),
+        ("Απόφαση αριθ. 88\nΣήμερα την 3η Ιανουαρίου 1988", 1988),
+        ("Απόφαση αριθ. 88\nσυνεδρίαση του Μαΐου 1979", 1979),
+        ("Απόφαση αριθ. 88", None),
+        ("", None),
+    ],
+)
+def test_find_year(text, expected):
+    assert extract.find_year(text) == expected
+
+
+def test_fold():
+    assert extract.fold("ἈΠΌΦΑΣΙΣ Μαΐου") == "αποφασισ μαιου"
+    assert extract.fold("AΠOΦAΣH") == "αποφαση"
+    assert extract.fold("µ") == "μ"
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("polytonic", [False, True])
+def test_generated_decisions(seed, polytonic):
+    """The generator's pages (the OCR tests' input) are read back exactly."""
+    sample = testpages.sample(seed, lines=6, polytonic=polytonic)
+    assert extract.find_number(sample.text) == (sample.number, sample.year)
+    assert extract.find_date(sample.text) == sample.date
+    assert extract.find_year(sample.text) == sample.year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # What Tesseract made of «Αριθμός Απόφασης 389/2009» on a clean page.
+        ("Αριθ]ός Απόφασης 3689/2009", ("3689", 2009)),
+        ("Αριθιµός Απόφασης 12/2009", ("12", 2009)),
+    ],
+)
+def test_find_number_slips_inside_the_words(text, expected):
+    assert extract.find_number(text) == expected
+
+
+def test_find_number_not_a_verb():
+    assert extract.find_number("Αριθμός αποφασίζει 12") is None

@@ -1,0 +1,469 @@
+"""Reading scans: every format's pages, and one real Tesseract run per page.
+
+The scans are made here (Pillow); ``ocr_page`` runs the real Tesseract on
+small pages (a few lines) to stay fast. Quality on whole pages is measured
+in ``test_ocr_quality.py``.
+"""
+
+from io import BytesIO
+from municipality.archive import ocr
+from municipality.archive import testpages
+from PIL import Image
+from PIL import ImageChops
+from PIL import ImageDraw
+
+import pikepdf
+import pytest
+import subprocess
+
+
+ORIENTATION = 0x0112
+
+
+def marked(size=(600, 800), corner=(0, 0), mode="L", fill=0, background=255):
+    """A page with a black square 100 px from one corner (to see where it went)."""
+    image = Image.new(mode, size, background)
+    draw = ImageDraw.Draw(image)
+    x = 20 if corner[0] == 0 else size[0] - 120
+    y = 20 if corner[1] == 0 else size[1] - 120
+    draw.rectangle((x, y, x + 100, y + 100), fill=fill)
+    return image
+
+
+def dark_corner(image):
+    """Which corner of the image holds the square: (0|1, 0|1)."""
+    grey = image.convert("L")
+    width, height = grey.size
+    best = None
+    for cx in (0, 1):
+        for cy in (0, 1):
+            box = (
+                cx * width // 2,
+                cy * height // 2,
+                (cx + 1) * width // 2,
+                (cy + 1) * height // 2,
+            )
+            dark = grey.crop(box).point(lambda value: 255 if value < 128 else 0)
+            count = dark.histogram()[255]
+            if best is None or count > best[0]:
+                best = (count, (cx, cy))
+    return best[1]
+
+
+def test_tiff_every_frame(tmp_path):
+    path = tmp_path / "volume.tif"
+    frames = [
+        marked((600, 800), (0, 0)),
+        marked((700, 900), (1, 0)),
+        marked((800, 1000), (1, 1)),
+    ]
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        compression="tiff_lzw",
+        dpi=(300, 300),
+    )
+    assert ocr.count_pages(path) == 3
+    pages = list(ocr.iter_pages(path))
+    assert [page.size for page in pages] == [(600, 800), (700, 900), (800, 1000)]
+    assert [dark_corner(page) for page in pages] == [(0, 0), (1, 0), (1, 1)]
+    third = ocr.load_page(path, 2)
+    assert third.size == (800, 1000)
+    assert dark_corner(third) == (1, 1)
+    assert third.info["dpi"] == (300, 300)
+    assert third.mode == "L"
+
+
+def test_tiff_bilevel_g4(tmp_path):
+    path = tmp_path / "scan.tif"
+    frames = [
+        marked((1000, 1400), (0, 1), mode="1"),
+        marked((1000, 1400), (1, 1), mode="1"),
+    ]
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        compression="group4",
+        dpi=(200, 200),
+    )
+    with Image.open(path) as check:
+        assert check.info["compression"] == "group4"
+    assert ocr.count_pages(path) == 2
+    second = ocr.load_page(path, 1)
+    assert second.mode == "1"
+    assert dark_corner(second) == (1, 1)
+    assert ocr.resolution(second) == 200
+
+
+def test_load_page_does_not_decode_the_pages_before(tmp_path):
+    """A damaged first frame does not stop a worker reading the third."""
+    path = tmp_path / "damaged.tif"
+    frames = [marked((400, 400), (0, 0)), marked((400, 400), (1, 0))]
+    frames.append(marked((400, 400), (1, 1)))
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], compression="tiff_lzw"
+    )
+    with Image.open(path) as image:
+        offset = image.tag_v2[273][0]  # StripOffsets of the first frame
+        length = image.tag_v2[279][0]
+    data = bytearray(path.read_bytes())
+    data[offset : offset + length] = b"\xff" * length  # not LZW any more
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged.tif"):
+        ocr.load_page(path, 0)
+    assert dark_corner(ocr.load_page(path, 2)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fill", "background"),
+    [
+        ("L", 0, 255),
+        ("RGB", (0, 0, 0), (255, 255, 255)),
+        ("RGB", (200, 0, 0), (255, 250, 240)),
+        ("P", 0, 1),
+    ],
+)
+def test_png_modes(tmp_path, mode, fill, background):
+    image = marked((500, 700), (1, 0), mode=mode, fill=fill, background=background)
+    if mode == "P":
+        image.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+    path = tmp_path / "page.png"
+    image.save(path, dpi=(300, 300))
+    assert ocr.count_pages(path) == 1
+    page = ocr.load_page(path, 0)
+    assert page.mode in ("L", "RGB")
+    assert page.size == (500, 700)
+    assert dark_corner(page) == (1, 0)
+    assert ocr.resolution(page) == 300
+
+
+def test_colour_scan_stays_colour_grey_scan_becomes_grey(tmp_path):
+    colour = marked(
+        (300, 300), mode="RGB", fill=(200, 0, 0), background=(250, 240, 200)
+    )
+    colour.save(tmp_path / "colour.png")
+    grey_rgb = marked(
+        (300, 300), mode="RGB", fill=(0, 0, 0), background=(240, 240, 240)
+    )
+    grey_rgb.save(tmp_path / "grey.png")
+    assert ocr.load_page(tmp_path / "colour.png", 0).mode == "RGB"
+    assert ocr.load_page(tmp_path / "grey.png", 0).mode == "L"
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_png_with_alpha_flattened_on_white(tmp_path, mode):
+    path = tmp_path / "alpha.png"
+    if mode == "P":
+        # A palette whose entry 1 (black too) is the transparent one.
+        image = Image.new("P", (400, 400), 1)
+        image.putpalette([0, 0, 0, 0, 0, 0] + [0] * 762)
+        ImageDraw.Draw(image).rectangle((20, 20, 120, 120), fill=0)
+        image.save(path, transparency=1)
+    else:
+        image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))  # transparent black
+        ImageDraw.Draw(image).rectangle((20, 20, 120, 120), fill=(0, 0, 0, 255))
+        image.convert(mode).save(path)
+    page = ocr.load_page(path, 0)
+    assert page.mode in ("L", "RGB")
+    grey = page.convert("L")
+    assert grey.getpixel((300, 300)) == 255  # the transparent part is paper
+    assert grey.getpixel((50, 50)) == 0
+    assert dark_corner(page) == (0, 0)
+
+
+def test_jpeg_exif_orientation(tmp_path):
+    """A phone photo stored sideways with Orientation=6 comes out upright."""
+    # Upright the page is 600x800 with the square at the top left; stored
+    # rotated 90° clockwise, as a camera held sideways writes it.
+    upright = marked((600, 800), (0, 0))
+    stored = upright.rotate(-90, expand=True)  # 800x600, square at top right
+    exif = Image.Exif()
+    exif[ORIENTATION] = 8
+    path = tmp_path / "photo.jpg"
+    stored.save(path, exif=exif, quality=90)
+    page = ocr.load_page(path, 0)
+    assert page.size == (600, 800)
+    assert dark_corner(page) == (0, 0)
+    assert ocr.count_pages(path) == 1
+    assert [p.size for p in ocr.iter_pages(path)] == [(600, 800)]
+
+
+def test_pdf_three_pages_rasterised_at_300_dpi(tmp_path):
+    path = tmp_path / "decision.pdf"
+    # A6 pages (105 x 148 mm): small to render, 1240 x 1748 pixels at 300 dpi.
+    pages = [marked((420, 592), corner) for corner in ((0, 0), (1, 0), (1, 1))]
+    pages[0].save(path, save_all=True, append_images=pages[1:], resolution=102)
+    assert ocr.count_pages(path) == 3
+    images = list(ocr.iter_pages(path))
+    assert len(images) == 3
+    for image in images:
+        assert image.mode == "L"
+        assert abs(image.width - 1235) <= 3
+        assert image.info["dpi"] == (300, 300)
+    assert [dark_corner(image) for image in images] == [(0, 0), (1, 0), (1, 1)]
+    third = ocr.load_page(path, 2)
+    assert dark_corner(third) == (1, 1)
+    with pytest.raises(IndexError, match="decision.pdf"):
+        ocr.load_page(path, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notes.tif", b"this is not an image at all"),
+        ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("broken.pdf", b"%PDF-1.4\nnothing else"),
+        ("empty.jpg", b""),
+    ],
+)
+def test_unreadable_files_are_named(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        ocr.count_pages(path)
+    with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        ocr.load_page(path, 0)
+    with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        list(ocr.iter_pages(path))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="gone.tif"):
+        ocr.count_pages(tmp_path / "gone.tif")
+
+
+def test_page_out_of_range(tmp_path):
+    path = tmp_path / "one.png"
+    marked().save(path)
+    with pytest.raises(IndexError, match="one.png"):
+        ocr.load_page(path, 1)
+    with pytest.raises(IndexError):
+        ocr.load_page(path, -1)
+
+
+def test_resolution_when_the_file_does_not_say():
+    page = Image.new("L", (2480, 3508), 255)  # A4 at 300 dpi, no dpi info
+    assert ocr.resolution(page) == 300
+    page.info["dpi"] = (72, 72)  # what phones write
+    assert ocr.resolution(page) == 300
+    page.info["dpi"] = (400, 400)
+    assert ocr.resolution(page) == 400
+
+
+# -- ocr_page: the real Tesseract ------------------------------------------------
+
+
+SHORT = "Αριθμός Απόφασης 45/1987\nΤο Δημοτικό Συμβούλιο αποφασίζει ομόφωνα."
+
+
+def short_page(text=SHORT, noisy=False):
+    """A few lines of a rendered page, cropped to the text (fast to read)."""
+    page = testpages.render_page(text, noisy=noisy)
+    lines = len(testpages.layout(text))
+    return page.crop((0, 0, page.width, 320 + lines * 75))
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Records every subprocess.run of the OCR module (then runs it for real)."""
+    calls = []
+    real = subprocess.run
+
+    def run(command, *args, **kwargs):
+        calls.append((command, kwargs.get("env")))
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(ocr.subprocess, "run", run)
+    return calls
+
+
+def test_ocr_page_one_tesseract_run(spy):
+    image = short_page()
+    result = ocr.ocr_page(image, image_width=1240, thumbnail_width=200)
+    # One run gave the text, the confidences and the PDF page.
+    assert len(spy) == 1
+    command, env = spy[0]
+    assert command[0] == ocr.TESSERACT
+    assert env["OMP_THREAD_LIMIT"] == "1"
+    assert "Συμβούλιο" in result.text
+    assert "45/1987" in result.text
+    assert result.text == result.text.strip()
+    assert 50 < result.confidence <= 100
+    assert result.words >= 8
+    assert result.seconds > 0
+    assert (result.width, result.height) == image.size
+    assert result.dpi == 300
+    # The page image and its thumbnail: JPEG, the widths asked for.
+    with Image.open(BytesIO(result.image)) as shown:
+        assert shown.format == "JPEG"
+        assert shown.width == 1240
+        assert shown.height == round(image.height * 1240 / image.width)
+    with Image.open(BytesIO(result.thumbnail)) as thumbnail:
+        assert thumbnail.format == "JPEG"
+        assert thumbnail.width == 200
+    # The PDF: one page, the scan as a greyscale JPEG, the text under it.
+    with pikepdf.open(BytesIO(result.pdf)) as pdf:
+        assert len(pdf.pages) == 1
+        images = list(pdf.pages[0].get_images().values())
+        assert len(images) == 1
+        assert images[0].Filter == pikepdf.Name.DCTDecode
+        assert images[0].ColorSpace == pikepdf.Name.DeviceGray
+        assert (images[0].Width, images[0].Height) == image.size
+        # A4 wide at 300 dpi: 595 points.
+        assert abs(float(pdf.pages[0].mediabox[2]) - 595.2) < 1
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=result.pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Συμβούλιο" in text
+
+
+def test_ocr_page_bilevel_scan_stays_g4():
+    image = short_page().point(lambda value: 255 if value > 128 else 0).convert("1")
+    result = ocr.ocr_page(image)
+    assert "Συμβούλιο" in result.text
+    with pikepdf.open(BytesIO(result.pdf)) as pdf:
+        (picture,) = pdf.pages[0].get_images().values()
+        assert picture.Filter == pikepdf.Name.CCITTFaxDecode
+    assert len(result.pdf) < 60_000
+
+
+def test_ocr_page_blank_page():
+    image = Image.new("L", (1240, 600), 255)
+    image.info["dpi"] = (150, 150)
+    result = ocr.ocr_page(image)
+    assert result.text == ""
+    assert result.confidence is None
+    assert result.words == 0
+    with pikepdf.open(BytesIO(result.pdf)) as pdf:
+        assert len(pdf.pages) == 1
+
+
+def test_ocr_page_monotonic_marks(spy):
+    """A monotonic page never keeps a breathing Tesseract put on a capital."""
+    result = ocr.ocr_page(short_page("Η Υπηρεσία και η Ηλεία."))
+    assert not any(0x1F00 <= ord(character) <= 0x1FFF for character in result.text)
+    assert "Υπηρεσία" in result.text
+
+
+def test_ocr_page_small_image_not_enlarged():
+    image = short_page().resize((600, 200))
+    result = ocr.ocr_page(image, image_width=1240, thumbnail_width=200)
+    with Image.open(BytesIO(result.image)) as shown:
+        assert shown.width == 600
+
+
+def test_ocr_page_timeout():
+    image = short_page()
+    with pytest.raises(ocr.OCRError, match="longer than 0.05 s"):
+        ocr.ocr_page(image, timeout=0.05)
+
+
+def test_ocr_page_tesseract_missing(monkeypatch):
+    monkeypatch.setattr(ocr, "TESSERACT", "/nonexistent/tesseract")
+    with pytest.raises(ocr.OCRError, match="not installed"):
+        ocr.ocr_page(short_page())
+
+
+def test_ocr_page_unknown_language():
+    with pytest.raises(ocr.OCRError, match="Tesseract failed"):
+        ocr.ocr_page(short_page(), languages="xyz")
+
+
+@pytest.mark.parametrize("languages", ["", "ell; rm -rf", "../ell", "ell+"])
+def test_ocr_page_bad_languages(languages):
+    with pytest.raises(ValueError, match="languages"):
+        ocr.ocr_page(Image.new("L", (10, 10), 255), languages=languages)
+
+
+def test_raw_tesseract_image_and_pdf(tmp_path, spy):
+    image = short_page()
+    png = tmp_path / "page.png"
+    image.save(png, dpi=(300, 300))
+    text = ocr.raw_tesseract(png)
+    assert "Συμβούλιο" in text
+    assert len(spy) == 1
+    assert spy[0][1]["OMP_THREAD_LIMIT"] == "1"
+    pdf = tmp_path / "page.pdf"
+    image.save(pdf, resolution=300)
+    assert "Συμβούλιο" in ocr.raw_tesseract(pdf)
+
+
+# -- the text and the confidence -------------------------------------------------
+
+
+def test_word_confidence_weighted_by_length():
+    header = "\t".join(
+        "level page_num block_num par_num line_num word_num "
+        "left top width height conf text".split()
+    )
+    rows = [
+        "1\t1\t0\t0\t0\t0\t0\t0\t100\t100\t-1\t",
+        "5\t1\t1\t1\t1\t1\t0\t0\t10\t10\t90.0\tαπόφαση",  # 7 letters
+        "5\t1\t1\t1\t1\t2\t0\t0\t10\t10\t20.0\tτο",  # 2 letters
+        "5\t1\t1\t1\t1\t3\t0\t0\t10\t10\t-1\t ",
+        "5\t1\t1\t1\t1\t4\t0\t0\t10\t10\t50.0\t",
+    ]
+    confidence, words = ocr.word_confidence("\n".join([header, *rows]))
+    assert words == 2
+    assert confidence == pytest.approx((90 * 7 + 20 * 2) / 9, abs=0.01)
+    assert ocr.word_confidence(header) == (None, 0)
+
+
+def test_tidy_text():
+    raw = "Απόφαση   \n\n\n\nτου Συμ-\nβουλίου  \n\x0c"
+    assert ocr.tidy_text(raw) == "Απόφαση\n\nτου Συμ-\nβουλίου"
+    # NFKC: the micro sign Tesseract writes for μ, ligatures.
+    assert ocr.tidy_text("\u00b5ε ﬁ") == "με fi"
+
+
+def test_monotonic():
+    assert ocr.monotonic("Ὑπηρεσία Ἡ ἀπόφασις ἐκεῖ Μαΐου ὁδὸς") == (
+        "Υπηρεσία Η απόφασις εκεί Μαΐου οδός"
+    )
+    # Latin letters keep their accents.
+    assert ocr.monotonic("è") == "è"
+    assert ocr.tidy_text("Ὑπηρεσία", polytonic=True) == "Ὑπηρεσία"
+    assert ocr.tidy_text("Ὑπηρεσία", polytonic=False) == "Υπηρεσία"
+
+
+# -- dust ------------------------------------------------------------------------
+
+
+def test_despeckle_removes_dust_and_keeps_the_text():
+    """Specks go; letters, accents, full stops and the diaeresis stay."""
+    text = "Μαΐου, ϊ ΰ: «Ἀριθ. 5.3.87» ; Αποφ. ά έ ή ί ό ύ ώ ΐ."
+    page = testpages.render_page(text, dpi=300)
+    page = page.crop((0, 200, page.width, 500))
+    page.info["dpi"] = (300, 300)
+    # Nothing on a clean page is a speck.
+    cleaned, count = ocr.despeckle(page)
+    assert count == 0
+    assert ImageChops.difference(cleaned, page).getbbox() is None
+    assert not ocr.speckled(page)
+    # Dust of 1 to 3 pixels across, away from the letters.
+    dusty = page.copy()
+    draw = ImageDraw.Draw(dusty)
+    dots = [(60 + 37 * index, 20 + (index % 5) * 9) for index in range(60)]
+    for index, (x, y) in enumerate(dots):
+        size = index % 3  # 1x1 to 3x3
+        draw.rectangle((x, y, x + size, y + size), fill=0)
+    cleaned, count = ocr.despeckle(dusty)
+    assert count > 0
+    for x, y in dots:
+        assert cleaned.getpixel((x, y)) == 255
+    # The text is untouched: every pixel off the dust rows is the page's.
+    box = (0, 80, page.width, page.height)
+    assert ImageChops.difference(cleaned.crop(box), page.crop(box)).getbbox() is None
+
+
+def test_speckled_page_is_cleaned_before_reading():
+    page = testpages.render_page(SHORT, noisy=True, seed=4)
+    assert ocr.speckled(page)
+    assert not ocr.speckled(testpages.render_page(SHORT))
+    grey, specks = ocr.ocr_input(page, 300)
+    assert specks > 100
+    unchanged, none = ocr.ocr_input(page, 300, despeckle_page=False)
+    assert none == 0
+    assert unchanged is page
