@@ -93,6 +93,27 @@ def test_demo_content_and_users(platform):
     assert login.status_code == 200, login.text
 
 
+def test_demo_archive_ingested_by_the_real_tool(platform):
+    # make start OCRs the demo batch with municipality-archive-ingest: five
+    # decisions, three published for everyone, one left for the archivist
+    # and one withheld.
+    found = requests.get(
+        f"{platform['site']}/@search",
+        params={"portal_type": "HistoricalDecision", "SearchableText": "αποφαση"},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ).json()
+    assert found["items_total"] == 3, found
+    staff = requests.get(
+        f"{platform['site']}/@search",
+        params={"portal_type": "HistoricalDecision"},
+        headers={"Accept": "application/json"},
+        auth=("archivist", "demo1234"),
+        timeout=30,
+    ).json()
+    assert staff["items_total"] == 5, staff
+
+
 def test_demo_identity_and_signing(platform):
     """Citizens can register; the login form offers TaxisNet; staff can sign."""
     site = platform["site"]
