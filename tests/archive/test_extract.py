@@ -98,6 +98,8 @@ def test_find_number_prefers_the_header_over_cited_decisions():
         ("ΣΗΜΕΡΑ ΤΗΝ 15ΗΝ ΜΑΡΤΙΟΥ 1987", (1987, 3, 15)),
         ("15 Μαρτ. 1987", (1987, 3, 15)),
         ("15 Μαρτίου του έτους 1987", (1987, 3, 15)),
+        ("την 17η του μήνα Μαΐου του έτους 1994", (1994, 5, 17)),
+        ("τὴν 9ην τοῦ μηνὸς Φεβρουαρίου τοῦ ἔτους 1950", (1950, 2, 9)),
         ("15 Mαρτίου 1987", (1987, 3, 15)),  # Latin M
     ],
 )
@@ -140,6 +142,14 @@ def test_meeting_date_over_an_earlier_date_in_the_text():
         "κατά τη συνεδρίαση της 15ης Μαρτίου 1987 το Συμβούλιο αποφάσισε"
     )
     assert extract.find_date(text) == datetime.date(1987, 3, 15)
+
+
+def test_meeting_word_after_the_date_is_looked_for_before_the_next_date():
+    text = (
+        "Καλαμάτα 2 Μαρτίου 1987.\n"
+        "Την 15η Απριλίου 1987 συνήλθε το Δημοτικό Συμβούλιο."
+    )
+    assert extract.find_date(text) == datetime.date(1987, 4, 15)
 
 
 def test_meeting_date_polytonic_phrase():

@@ -236,12 +236,20 @@ def find_date(text):
     found = _dates(folded)
     if not found:
         return None
-    for start, end, day, reference in found:
-        if reference:
-            continue
-        before = folded[max(0, start - 80) : start]
-        after = folded[end : end + 200]
-        if _MEETING_BEFORE.search(before) or _MEETING_AFTER.search(after):
+    candidates = [item for item in found if not item[3]]
+    # The phrase before a date says the most («συνεδρίαση της 15ης …»); a
+    # date whose meeting word follows it («την 15η Μαρτίου 1987 συνήλθε»)
+    # comes next, the word looked for only up to the next date, which would
+    # otherwise claim the word (the ΦΕΚ of 2 January before «κατά τη
+    # συνεδρίαση της 15ης Μαρτίου»).
+    for start, _end, day, _reference in candidates:
+        if _MEETING_BEFORE.search(folded[max(0, start - 80) : start]):
+            return day
+    starts = [item[0] for item in found]
+    for start, end, day, _reference in candidates:
+        following = [other for other in starts if other >= end]
+        limit = min([end + 200, *following])
+        if _MEETING_AFTER.search(folded[end:limit]):
             return day
     for _start, _end, day, reference in found:
         if not reference:
