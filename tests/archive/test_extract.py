@@ -146,8 +146,7 @@ def test_meeting_date_over_an_earlier_date_in_the_text():
 
 def test_meeting_word_after_the_date_is_looked_for_before_the_next_date():
     text = (
-        "Καλαμάτα 2 Μαρτίου 1987.\n"
-        "Την 15η Απριλίου 1987 συνήλθε το Δημοτικό Συμβούλιο."
+        "Καλαμάτα 2 Μαρτίου 1987.\nΤην 15η Απριλίου 1987 συνήλθε το Δημοτικό Συμβούλιο."
     )
     assert extract.find_date(text) == datetime.date(1987, 4, 15)
 

@@ -246,7 +246,7 @@ def find_date(text):
         if _MEETING_BEFORE.search(folded[max(0, start - 80) : start]):
             return day
     starts = [item[0] for item in found]
-    for start, end, day, _reference in candidates:
+    for _start, end, day, _reference in candidates:
         following = [other for other in starts if other >= end]
         limit = min([end + 200, *following])
         if _MEETING_AFTER.search(folded[end:limit]):
