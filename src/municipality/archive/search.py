@@ -56,6 +56,8 @@ from itertools import chain
 from municipality import _
 from municipality.archive import settings
 from municipality.archive.setuphandlers import get_archive
+from municipality.core.scorecache import catalog_state
+from municipality.core.scorecache import scoring
 from municipality.core.textindex import fold
 from municipality.core.textindex import highlight
 from municipality.core.textindex import query_terms
@@ -493,21 +495,6 @@ _CACHE = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def _state_key(catalog):
-    """A key that changes whenever the catalog changes; None inside a
-    transaction that changed it (then nothing is cached)."""
-    counter = getattr(catalog, "_counter", None)
-    if counter is None or counter._p_jar is None:
-        return None
-    value = counter()  # loads a ghost: its serial is known after this
-    if counter._p_changed:
-        return None
-    serial = counter._p_serial
-    if not serial or serial == b"\0" * 8:
-        return None
-    return (id(counter._p_jar.db()), catalog._p_oid, value, serial)
-
-
 def clear_cache():
     """Forget every cached base set (tests, benchmarks)."""
     with _CACHE_LOCK:
@@ -530,7 +517,7 @@ def _base(catalog, archive):
         # To the minute, so that a minute's requests share one base set.
         now = DateTime(DateTime().millis() // 60000 * 60000 / 1000.0)
         query["effectiveRange"] = now
-    state = _state_key(catalog)
+    state = catalog_state(catalog)
     key = None
     if state is not None:
         key = (*state, query["path"], roles, now and now.millis())
@@ -735,6 +722,7 @@ def run(context, query, facets=FACETS, request=None):
     if archive is None:
         return empty
     base = _base(catalog, archive)
+    state = catalog_state(catalog)
     cat = catalog._catalog
 
     # Text, then subject words: the result before the time filters.
@@ -746,7 +734,8 @@ def run(context, query, facets=FACETS, request=None):
         index = cat.getIndex(TEXT_INDEX)
         try:
             tree = QueryParser(index.getLexicon()).parseQuery(text)
-            scores = tree.executeQuery(index.index)
+            with scoring(state):
+                scores = tree.executeQuery(index.index)
         except (ParseError, TextQueryError):
             scores = None
             notice = MSG_Q_EMPTY

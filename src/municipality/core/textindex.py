@@ -31,6 +31,7 @@ therefore clear the lexicon and rebuild every ZCTextIndex that uses it.
 from functools import lru_cache
 from html import escape
 from municipality import logger
+from municipality.core import scorecache
 from Products.CMFPlone.UnicodeSplitter.splitter import I18NNormalizer
 from Products.CMFPlone.UnicodeSplitter.splitter import Splitter
 from Products.ZCTextIndex.PipelineFactory import element_factory
@@ -290,6 +291,10 @@ _register(FOLDING_GROUP, " No folding", None)
 _register(FOLDING_GROUP, FOLDING_NAME, GreekFolder)
 _register(STEMMING_GROUP, " No stemming", None)
 _register(STEMMING_GROUP, STEMMING_NAME, GreekStemmer)
+# Folding gathers every spelling of a word under one term: common terms
+# hold most documents, and Okapi scores them in a Python loop; computed
+# once per catalog state (:mod:`municipality.core.scorecache`).
+scorecache.patch()
 
 
 # --- Terms, query terms and snippets ----------------------------------------
