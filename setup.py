@@ -34,6 +34,7 @@ setup(
         "setuptools",
         "Products.CMFPlone",
         "plone.api",
+        "plone.app.caching",
         "plone.app.dexterity",
         "plone.app.registry",
         "plone.app.theming",

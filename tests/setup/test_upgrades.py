@@ -127,3 +127,27 @@ def test_core_1005_folds_greek_in_search(portal, setup_tool):
         _current(setup_tool, "municipality.core:default"),
     )
     assert setup_tool.listUpgrades("municipality.core:default") == []
+
+
+def test_archive_1001_caches_the_public_pages(portal, setup_tool):
+    installer = get_installer(portal)
+    with api.env.adopt_roles(["Manager"]):
+        installer.uninstall_product("plone.app.caching")
+    assert not installer.is_product_installed("plone.app.caching")
+    setup_tool.setLastVersionForProfile("municipality.archive:default", "1000")
+
+    _upgrade(setup_tool, "municipality.archive:default")
+
+    assert installer.is_product_installed("plone.app.caching")
+    registry = getUtility(IRegistry)
+    assert registry["plone.caching.interfaces.ICacheSettings.enabled"] is True
+    assert registry["plone.caching.interfaces.ICacheSettings.operationMapping"] == {
+        "municipality.archive.public": "plone.app.caching.terseCaching"
+    }
+    assert registry[
+        "plone.app.caching.terseCaching.municipality.archive.public.ramCache"
+    ]
+    assert setup_tool.getLastVersionForProfile("municipality.archive:default") == (
+        _current(setup_tool, "municipality.archive:default"),
+    )
+    assert setup_tool.listUpgrades("municipality.archive:default") == []

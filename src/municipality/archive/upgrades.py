@@ -1,0 +1,17 @@
+"""Upgrade steps of ``municipality.archive:default``."""
+
+from plone import api
+from Products.CMFPlone.utils import get_installer
+
+
+PROFILE = "profile-municipality.archive:default"
+
+
+def cache_public_pages(setup_tool):
+    """1001: plone.app.caching installed; the public pages in its RAM cache."""
+    installer = get_installer(api.portal.get())
+    if not installer.is_product_installed("plone.app.caching"):
+        installer.install_product("plone.app.caching")
+    setup_tool.runImportStepFromProfile(
+        PROFILE, "plone.app.registry", run_dependencies=False
+    )
