@@ -31,6 +31,7 @@ therefore clear the lexicon and rebuild every ZCTextIndex that uses it.
 from functools import lru_cache
 from html import escape
 from municipality import logger
+from municipality.core import relevance
 from municipality.core import scorecache
 from Products.CMFPlone.UnicodeSplitter.splitter import I18NNormalizer
 from Products.CMFPlone.UnicodeSplitter.splitter import Splitter
@@ -295,6 +296,9 @@ _register(STEMMING_GROUP, STEMMING_NAME, GreekStemmer)
 # hold most documents, and Okapi scores them in a Python loop; computed
 # once per catalog state (:mod:`municipality.core.scorecache`).
 scorecache.patch()
+# … and the catalog sorted all of them by score for the 25 a page shows
+# (:mod:`municipality.core.relevance`).
+relevance.patch()
 
 
 # --- Terms, query terms and snippets ----------------------------------------
