@@ -222,3 +222,100 @@ def test_find_number_slips_inside_the_words(text, expected):
 
 def test_find_number_not_a_verb():
     assert extract.find_number("Αριθμός αποφασίζει 12") is None
+
+
+# -- the number read twice (ocr.check_number) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "reread", "expected"),
+    [
+        # Both readings agree; spaces Tesseract put inside do not count.
+        ("389/2009", "389/2009", ("confirmed", "389/2009")),
+        ("414/1 998", "414/1998", ("confirmed", "414/1998")),
+        ("88", "88", ("confirmed", "88")),
+        # What the Greek model made of DejaVu Serif's digits on generated
+        # pages (CER < 1 %), and what the digits-only re-read saw.
+        ("3689/2009", "389/2009", ("corrected", "389/2009")),
+        ("5953/1989", "53/1989", ("corrected", "53/1989")),
+        ("337/41997", "337/1997", ("corrected", "337/1997")),
+        ("62/141952", "62/1952", ("corrected", "62/1952")),
+        ("27/9/1965", "279/1965", ("corrected", "279/1965")),
+        ("21/ 1974", "21/1974", ("confirmed", "21/1974")),
+        ("4324", "434", ("corrected", "434")),
+    ],
+)
+def test_check_number(page, reread, expected):
+    assert extract.check_number(page, reread) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "reread"),
+    [
+        # The re-read has a digit the page has not: it is not taken.
+        ("220/2000", "2200/2000"),
+        ("389/2009", "3869/2009"),
+        # A digit read as another, and no other reading to decide.
+        ("192/1356", "192/1996"),
+        ("4535/41978", "439/1978"),
+        ("1935/1985", "193/1989"),
+        # No number, no slash where the page has one, a year out of range,
+        # a two-digit year from four digits (digits lost, not put in).
+        ("389/2009", ""),
+        ("389/2009", "/"),
+        ("389/2009", "3892009"),
+        ("389", "38/9"),
+        ("389/2009", "389/1009"),
+        ("12/1987", "12/87"),
+        ("1234567/1987", "123456/1987"),
+        ("", ""),
+    ],
+)
+def test_check_number_unresolved(page, reread):
+    assert extract.check_number(page, reread) == ("unresolved", None)
+
+
+def test_check_number_year_backed_by_the_meeting_date():
+    """A number with a digit put in, a year with a digit read as another:
+    the re-read's year is taken only when the meeting date has it."""
+    assert extract.check_number("1935/1985", "193/1989", years=(1989,)) == (
+        "corrected",
+        "193/1989",
+    )
+    assert extract.check_number("1935/1985", "193/1989", years=(1985,)) == (
+        "unresolved",
+        None,
+    )
+    # The number itself is never taken on the date's word.
+    assert extract.check_number("1955/1985", "193/1989", years=(1989,)) == (
+        "unresolved",
+        None,
+    )
+
+
+def test_number_match_is_find_numbers_phrase():
+    folded = extract.fold("ΑΠΟΣΠΑΣΜΑ\nΑριθμός Απόφασης 3689/2009\nαπόφαση αριθ. 3/1990")
+    match = extract.number_match(folded)
+    assert folded[match.start("number") : match.end()] == "3689/2009"
+    assert extract.number_match(extract.fold("Το Συμβούλιο αποφασίζει")) is None
+
+
+def test_check_number_several_readings():
+    """The crop read at two scales: a correction needs both to agree."""
+    assert extract.check_number("3689/2009", ("389/2009", "389/2009")) == (
+        "corrected",
+        "389/2009",
+    )
+    # Both are the page's reading with digits left out, but not the same
+    # digits: neither is taken (the page said 5953/1965, the print 53/1965).
+    assert extract.check_number("5953/1965", ("93/1965", "53/1965")) == (
+        "unresolved",
+        None,
+    )
+    # One reading agrees with the page's: two models read the same digits.
+    assert extract.check_number("220/2000", ("220/2000", "2200/2000")) == (
+        "confirmed",
+        "220/2000",
+    )
+    assert extract.check_number("220/2000", ()) == ("unresolved", None)
+    assert extract.check_number("3689/2009", ("", "389/2009")) == ("unresolved", None)

@@ -43,6 +43,10 @@ SECOND_PAGE = (
 )
 
 
+# The review reasons about the metadata read from the text (not the pages').
+REASONS = {"number_from_text", "date_from_text", "year_from_text", "no_number"}
+
+
 def page(text, dpi=DPI):
     """A page of ``text``, cut just below its last line (less for Tesseract)."""
     image = testpages.render_page(text, dpi=dpi)
@@ -217,11 +221,10 @@ def test_a_batch_arrives_whole_and_a_second_run_does_nothing(site, tmp_path):
     assert d2.year == second.year
     assert d2.meeting_date == second.date
     assert d2.needs_review
-    assert d2.review_reasons[:3] == [
-        "number_from_text",
-        "date_from_text",
-        "year_from_text",
-    ]
+    # The number's digits read a second time may add a reason of their own.
+    assert [
+        code for code in d2.review_reasons if code.partition(":")[0] in REASONS
+    ] == ["number_from_text", "date_from_text", "year_from_text"]
     assert d3.review_reasons[0] == "date_from_text"
     assert "number_from_text" not in d1.review_reasons
     # Every page below the site's threshold (99) is flagged and reported.

@@ -63,6 +63,18 @@ def test_a_page_round_trips(tmp_path):
         assert state.page_meta(key) is None
 
 
+def test_the_number_check_round_trips(tmp_path):
+    """The verdict on the number's second reading is kept with the page; a
+    page stored before there was one reads as not checked."""
+    with Journal(tmp_path / "state") as state:
+        key = journal.page_key("cd" * 32, 1)
+        journal.write_page(state.page_path(key), record(key, number_check="corrected"))
+        assert state.read_page(key).number_check == "corrected"
+        assert state.page_meta(key).number_check == "corrected"
+        journal.write_page(state.page_path(key), record(key))
+        assert state.read_page(key).number_check is None
+
+
 def test_a_write_cut_short_leaves_the_old_page_and_no_temporary(tmp_path):
     target = tmp_path / "pages" / "p.page"
     journal.write_page(target, record(text="πρώτη"))
@@ -236,3 +248,35 @@ def test_a_dying_worker_costs_no_page(tmp_path):
     assert done["k1"] is None
     assert "the worker died" in str(done["k4"])
     assert [k for k, e in done.items() if e is not None] == ["k4"]
+
+
+def test_a_worker_reads_the_number_again_only_when_asked(tmp_path):
+    """The real worker function on a rendered page (real Tesseract): the
+    number phrase is read a second time for a decision whose number the
+    manifest lacks, and the verdict is kept with the page."""
+    from municipality.archive import testpages
+    from municipality.archive.ingest.pool import read_page
+
+    text = "ΑΠΟΣΠΑΣΜΑ\nΑριθμός Απόφασης 45/1987\nΤο Δημοτικό Συμβούλιο αποφασίζει."
+    page = testpages.render_page(text)
+    page = page.crop((0, 0, page.width, 600))
+    scan = tmp_path / "scan.png"
+    page.save(scan, dpi=(300, 300))
+    checks = {}
+    for read_number in (True, False):
+        target = tmp_path / f"page-{read_number}.page"
+        job = PageJob(
+            key=f"k-{read_number}",
+            path=str(scan),
+            index=0,
+            languages="ell",
+            image_width=1240,
+            thumbnail_width=200,
+            target=str(target),
+            read_number=read_number,
+        )
+        read_page(job)
+        stored = journal.read_page(target, data=False)
+        assert "45/1987" in stored.text
+        checks[read_number] = stored.number_check
+    assert checks == {True: "confirmed", False: None}

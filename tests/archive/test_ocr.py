@@ -6,6 +6,7 @@ in ``test_ocr_quality.py``.
 """
 
 from io import BytesIO
+from municipality.archive import extract
 from municipality.archive import ocr
 from municipality.archive import testpages
 from PIL import Image
@@ -282,11 +283,23 @@ def spy(monkeypatch):
 def test_ocr_page_one_tesseract_run(spy):
     image = short_page()
     result = ocr.ocr_page(image, image_width=1240, thumbnail_width=200)
-    # One run gave the text, the confidences and the PDF page.
-    assert len(spy) == 1
+    # One run gave the text, the confidences and the PDF page; the page
+    # names a decision number, so a second run read that alone (a crop).
+    assert len(spy) == 2
     command, env = spy[0]
     assert command[0] == ocr.TESSERACT
+    assert "tessedit_create_pdf=1" in command
     assert env["OMP_THREAD_LIMIT"] == "1"
+    number_command, number_env = spy[1]
+    assert number_command[0] == ocr.TESSERACT
+    assert number_command[number_command.index("-l") + 1] == "eng"
+    assert number_command[number_command.index("--psm") + 1] == "7"
+    assert "tessedit_char_whitelist=0123456789/" in number_command
+    assert "tessedit_create_pdf=1" not in number_command
+    assert number_env["OMP_THREAD_LIMIT"] == "1"
+    assert result.number_check == "confirmed"
+    assert result.number_read == "45/1987"
+    assert 0 < result.number_seconds < result.seconds
     assert "Συμβούλιο" in result.text
     assert "45/1987" in result.text
     assert result.text == result.text.strip()
@@ -317,6 +330,68 @@ def test_ocr_page_one_tesseract_run(spy):
         ["pdftotext", "-", "-"], input=result.pdf, capture_output=True, check=True
     ).stdout.decode()
     assert "Συμβούλιο" in text
+
+
+def test_ocr_page_without_a_number_reads_once(spy):
+    result = ocr.ocr_page(short_page("Το Δημοτικό Συμβούλιο αποφασίζει ομόφωνα."))
+    assert "Συμβούλιο" in result.text
+    assert len(spy) == 1
+    assert result.number_check is None
+    assert result.number_rereads == ()
+    assert result.number_seconds == 0
+
+
+# «Αριθμός Απόφασης 389/2009» as the header of a short page: Tesseract's
+# ``ell`` reads the number «3689/2009» (a 6 put between wide digits).
+MISREAD = (
+    "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ\nΑριθμός Απόφασης 389/2009\n"
+    "Το Δημοτικό Συμβούλιο αποφασίζει ομόφωνα."
+)
+
+
+def test_ocr_page_misread_number_is_read_again(spy):
+    result = ocr.ocr_page(short_page(MISREAD))
+    # What the page's reading had, and what the crop's readings have.
+    assert result.number_read == "3689/2009"
+    assert result.number_rereads == ("389/2009",) * len(ocr.NUMBER_SCALES)
+    assert result.number_check == "corrected"
+    assert "Απόφασης 389/2009" in result.text
+    assert "3689" not in result.text
+    assert extract.find_number(result.text) == ("389", 2009)
+    assert len(spy) == 2
+    # The rest of the text is Tesseract's.
+    assert "Το Δημοτικό Συμβούλιο αποφασίζει ομόφωνα." in result.text
+
+
+def test_ocr_page_without_the_number_check(spy):
+    result = ocr.ocr_page(short_page(MISREAD), read_number=False)
+    assert len(spy) == 1
+    assert result.number_check is None
+    assert "3689/2009" in result.text
+
+
+def test_ocr_page_number_readings_disagree(monkeypatch):
+    """A second reading that cannot be reconciled changes nothing."""
+
+    def disagreeing(page, words, dpi, folder, timeout):
+        # A digit the page's reading has not: not a slip of the Greek model.
+        return ("3869/2009", "3869/2009")
+
+    monkeypatch.setattr(ocr, "_read_number_again", disagreeing)
+    result = ocr.ocr_page(short_page(MISREAD))
+    assert result.number_check == "unresolved"
+    assert result.number_rereads == ("3869/2009", "3869/2009")
+    assert "Απόφασης 3689/2009" in result.text
+    assert "3869" not in result.text
+
+
+def test_ocr_page_number_reading_fails(monkeypatch):
+    """No model for the second reading: the page is read all the same."""
+    monkeypatch.setattr(ocr, "NUMBER_LANGUAGES", "xyz")
+    result = ocr.ocr_page(short_page(MISREAD))
+    assert result.number_check == "failed"
+    assert "Απόφασης 3689/2009" in result.text
+    assert "Συμβούλιο" in result.text
 
 
 def test_ocr_page_bilevel_scan_stays_g4():
@@ -467,3 +542,134 @@ def test_speckled_page_is_cleaned_before_reading():
     unchanged, none = ocr.ocr_input(page, 300, despeckle_page=False)
     assert none == 0
     assert unchanged is page
+
+
+# -- where the number is: Tesseract's words ---------------------------------------
+
+
+TSV_HEADER = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\t"
+    "left\ttop\twidth\theight\tconf\ttext"
+)
+
+
+def tsv(*lines):
+    """A TSV of words: each line a list of (text, left, width)."""
+    rows = [TSV_HEADER]
+    for line_number, line in enumerate(lines, start=1):
+        rows.append(f"4\t1\t1\t1\t{line_number}\t0\t0\t0\t0\t0\t-1\t")
+        for word_number, (text, left, width) in enumerate(line, start=1):
+            top = 100 * line_number
+            rows.append(
+                f"5\t1\t1\t1\t{line_number}\t{word_number}\t{left}\t{top}"
+                f"\t{width}\t40\t90.0\t{text}"
+            )
+    return "\n".join(rows)
+
+
+HEADER = [("ΑΠΟΣΠΑΣΜΑ", 10, 300)]
+
+
+def test_number_words():
+    words = ocr._words(
+        tsv(
+            HEADER,
+            [("Αριθμός", 10, 200), ("Απόφασης", 220, 250), ("3689/2009", 480, 230)],
+        )
+    )
+    first, last, offset, end, read = ocr.number_words(words)
+    assert (first, last, offset, end, read) == (3, 3, 0, 9, "3689/2009")
+    assert (words[3].left, words[3].right, words[3].bottom) == (480, 710, 240)
+
+
+def test_number_words_year_split_by_a_space():
+    words = ocr._words(
+        tsv(
+            [
+                ("Αριθμός", 10, 200),
+                ("Απόφασης", 220, 250),
+                ("414/1", 480, 150),
+                ("998,", 640, 120),
+                ("σελ.", 780, 80),
+            ]
+        )
+    )
+    assert ocr.number_words(words) == (2, 3, 0, 3, "414/1 998")
+    # The text as Tesseract wrote it, the number put back in one piece.
+    text = "Αριθμός Απόφασης 414/1 998, σελ."
+    found = ocr.number_words(words)
+    assert ocr._put_number(text, words, found, "414/1998") == (
+        "Αριθμός Απόφασης 414/1998, σελ."
+    )
+
+
+def test_number_words_split_before_the_slash():
+    """«313/1999» read «31 3/1999»: without the second word both readings
+    would agree on «31»."""
+    words = ocr._words(
+        tsv(
+            [
+                ("Αριθμός", 10, 200),
+                ("Απόφασης", 220, 250),
+                ("31", 480, 50),
+                ("3/1999", 540, 150),
+            ],
+            [("Το", 10, 50), ("Δημοτικό", 70, 200)],
+        )
+    )
+    found = ocr.number_words(words)
+    assert found == (2, 3, 0, 6, "31 3/1999")
+    assert extract.check_number(found[4], "313/1999") == ("confirmed", "313/1999")
+    text = "Αριθμός Απόφασης 31 3/1999\nΤο Δημοτικό"
+    assert ocr._put_number(text, words, found, "313/1999") == (
+        "Αριθμός Απόφασης 313/1999\nΤο Δημοτικό"
+    )
+    # A word after a whole number is not part of it.
+    words = ocr._words(
+        tsv(
+            [
+                ("Απόφαση", 10, 200),
+                ("αριθ.", 220, 100),
+                ("12/1987", 340, 60),
+                ("3/1987", 420, 60),
+            ]
+        )
+    )
+    assert ocr.number_words(words)[4] == "12/1987"
+
+
+def test_number_words_next_line_is_not_the_number():
+    words = ocr._words(
+        tsv(
+            [("Απόφαση", 10, 200), ("αριθ.", 220, 100), ("88", 340, 60)],
+            [("1987", 10, 120)],
+        )
+    )
+    assert ocr.number_words(words) == (2, 2, 0, 2, "88")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        [("Το", 10, 50), ("Συμβούλιο", 70, 250), ("αποφασίζει", 330, 250)],
+        # A number with a letter is not read again (digits only).
+        [("Αριθμός", 10, 200), ("Απόφασης", 220, 250), ("45Α/1990", 480, 230)],
+    ],
+)
+def test_number_words_none(line):
+    assert ocr.number_words(ocr._words(tsv(line))) is None
+
+
+def test_put_number_words_that_do_not_line_up():
+    words = ocr._words(
+        tsv([("Αριθμός", 10, 200), ("Απόφασης", 220, 250), ("3689/2009", 480, 230)])
+    )
+    found = ocr.number_words(words)
+    assert ocr._put_number("Αριθμός Απόφασης 3689/2009", words, found, "389/2009") == (
+        "Αριθμός Απόφασης 389/2009"
+    )
+    # The text has a word the TSV has not: nothing is replaced.
+    assert (
+        ocr._put_number("Αριθμός Απόφασης x 3689/2009", words, found, "389/2009")
+        is None
+    )

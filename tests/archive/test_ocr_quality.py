@@ -4,8 +4,8 @@ Whole pages of a generated decision (DejaVu Serif 12 pt at 300 dpi), read by
 ``ocr_page`` and compared with the text they were made from: the character
 error rate after NFKC and whitespace normalisation. Thresholds: 1 % clean,
 3 % with scan noise (the issue's), 1 % for a clean polytonic page read with
-``ell+grc`` (measured 0.3-0.5 %, see ``docs/archive-ocr.md``). One page each:
-~3 s apiece.
+``ell+grc`` (measured 0.3-0.5 %, see ``docs/archive-ocr.md``); the decision's
+number read right. One page each: ~3 s apiece.
 """
 
 from municipality.archive import extract
@@ -32,6 +32,12 @@ def test_clean_page():
     # The meeting's date and the year, read back from what Tesseract read.
     assert extract.find_date(result.text) == sample.date
     assert extract.find_year(result.text) == sample.year
+    # «389/2009»: the whole page's reading has «3689/2009» (a 6 put in
+    # between DejaVu Serif's wide digits); the second reading of the
+    # number's words puts it right.
+    assert result.number_check == "corrected"
+    assert result.number_read == "3689/2009"
+    assert extract.find_number(result.text) == (sample.number, sample.year)
 
 
 def test_noisy_page():

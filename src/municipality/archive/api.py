@@ -41,8 +41,10 @@ nothing is written. A decision arrives whole in one request and one
 transaction: never half a decision.
 
 Review reasons are codes (the UI translates them): ``number_from_text``,
-``date_from_text``, ``year_from_text``, ``no_number``, ``no_date``,
-``low_confidence:<page>``, ``no_text:<page>``.
+``number_corrected`` (a second, digits-only reading of the number changed
+the first), ``number_unconfirmed`` (the two readings disagree), ``date_from_text``,
+``year_from_text``, ``no_number``, ``no_date``, ``low_confidence:<page>``,
+``no_text:<page>``.
 """
 
 import hashlib
@@ -50,6 +52,8 @@ import hashlib
 
 REVIEW_REASONS = (
     "number_from_text",
+    "number_corrected",
+    "number_unconfirmed",
     "date_from_text",
     "year_from_text",
     "no_number",

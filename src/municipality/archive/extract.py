@@ -112,6 +112,21 @@ def _four_digit_years(folded):
     return years
 
 
+def number_match(folded):
+    """The first «Αριθμός Απόφασης …»-like phrase of a :func:`fold` ed text.
+
+    A ``re.Match`` with the groups ``number``, ``letter`` and ``year``, or
+    None. :func:`find_number` reads it; the OCR uses its place to find the
+    number's words on the page (see ``ocr.ocr_page``).
+    """
+    best = None
+    for pattern in _NUMBER_PATTERNS:
+        match = pattern.search(folded)
+        if match and (best is None or match.start() < best.start()):
+            best = match
+    return best
+
+
 def find_number(text):
     """The decision's number and year, ``("123", 1987)`` or ``("45Α", None)``.
 
@@ -121,11 +136,7 @@ def find_number(text):
     None when the text names no number.
     """
     folded = fold(text)
-    best = None
-    for pattern in _NUMBER_PATTERNS:
-        match = pattern.search(folded)
-        if match and (best is None or match.start() < best.start()):
-            best = match
+    best = number_match(folded)
     if best is None:
         return None
     number = str(int(best.group("number")))
@@ -134,6 +145,63 @@ def find_number(text):
     if number == "0":
         return None
     return number, _year(best.group("year"), _four_digit_years(folded))
+
+
+# -- the number read twice ----------------------------------------------------
+
+# A number as a digits-only reading writes it: «389/2009», «12/87», «88».
+_READ_NUMBER = re.compile(r"(?P<number>\d{1,5})(?:/(?P<year>\d{4}|\d{2}))?")
+
+
+def _within(short, long):
+    """True when ``short`` is ``long`` with some characters left out."""
+    rest = iter(long)
+    return all(character in rest for character in short)
+
+
+def check_number(page, rereads, years=()):
+    """Weigh second, digits-only readings of the number against the page's.
+
+    ``page`` is the number («N/YYYY», «N») as the reading of the whole page
+    has it; ``rereads`` as second readings of the number's words alone have
+    it (one string, or several: the same crop read at other scales); spaces
+    in any are left out. ``years`` are the years the rest of the page
+    supports (the meeting date's). Returns ``(verdict, number)``:
+
+    - ``("confirmed", page)``: a second reading agrees with the page's;
+    - ``("corrected", reread)``: the second readings agree among themselves
+      and the page's reading is theirs with digits put in — the slip of the
+      Greek model on wide digits («389/2009» read «3689/2009», «1997» read
+      «41997», «1 998») — or its number is, and their year is one of
+      ``years`` («193/1989» read «1935/1985» beside a meeting of 1989);
+    - ``("unresolved", None)``: any other disagreement — the second
+      readings differ, a digit is read as another, a reading has a digit
+      the page has not, is no number or lost the slash. Neither reading is
+      taken over the other: the page's text stays as read.
+    """
+    if isinstance(rereads, str):
+        rereads = (rereads,)
+    page = re.sub(r"\s+", "", page or "")
+    rereads = {re.sub(r"\s+", "", reread or "") for reread in rereads}
+    if page and page in rereads:
+        return "confirmed", page
+    if len(rereads) != 1:
+        return "unresolved", None
+    (reread,) = rereads
+    read = _READ_NUMBER.fullmatch(reread)
+    if read is None or ("/" in page) != bool(read.group("year")):
+        return "unresolved", None
+    year = read.group("year")
+    if year and len(year) == 4 and not YEARS[0] <= int(year) <= YEARS[1]:
+        return "unresolved", None
+    if year and len(year) == 2 and len(page.partition("/")[2]) >= 4:
+        return "unresolved", None  # «87» from «1987»: digits lost, not put in
+    if _within(reread, page):
+        return "corrected", reread
+    number, _slash, _rest = page.partition("/")
+    if year and _within(read.group("number"), number) and int(year) in years:
+        return "corrected", reread
+    return "unresolved", None
 
 
 # -- the date ----------------------------------------------------------------

@@ -64,7 +64,15 @@ LANGUAGES = frozenset({"ell", "grc", "eng"})
 
 # Review reasons without and with a page (api.py's codes).
 PLAIN_REASONS = frozenset(
-    {"number_from_text", "date_from_text", "year_from_text", "no_number", "no_date"}
+    {
+        "number_from_text",
+        "number_corrected",
+        "number_unconfirmed",
+        "date_from_text",
+        "year_from_text",
+        "no_number",
+        "no_date",
+    }
 )
 PAGE_REASONS = frozenset({"low_confidence", "no_text"})
 

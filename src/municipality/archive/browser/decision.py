@@ -57,6 +57,13 @@ STATE_TITLES = {
 
 REASON_TITLES = {
     "number_from_text": _("The number was read from the text."),
+    "number_corrected": _(
+        "A second reading of the number's digits corrected the first; "
+        "check it against the scan."
+    ),
+    "number_unconfirmed": _(
+        "Two readings of the number's digits disagree; check it against the scan."
+    ),
     "date_from_text": _("The meeting date was read from the text."),
     "year_from_text": _("The year was read from the text."),
     "no_number": _("No decision number was found."),

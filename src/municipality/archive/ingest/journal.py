@@ -63,7 +63,9 @@ class PageRecord:
     """A finished page as kept in the state folder.
 
     ``pdf``, ``image`` and ``thumbnail`` are None when only the metadata was
-    read (:meth:`Journal.page_meta`).
+    read (:meth:`Journal.page_meta`). ``number_check`` is the verdict of the
+    second reading of the decision's number (``ocr.PageResult``), None when
+    the page was not read for it (or was stored before there was one).
     """
 
     key: str
@@ -76,6 +78,7 @@ class PageRecord:
     pdf: bytes | None = None
     image: bytes | None = None
     thumbnail: bytes | None = None
+    number_check: str | None = None
 
 
 def _fsync_folder(folder):
@@ -121,6 +124,7 @@ def write_page(path, record):
         "image_width": record.image_width,
         "thumbnail_width": record.thumbnail_width,
         "seconds": record.seconds,
+        "number_check": record.number_check,
     }
 
     def write(stream):
@@ -151,6 +155,7 @@ def read_page(path, data=True):
                 image_width=meta["image_width"],
                 thumbnail_width=meta["thumbnail_width"],
                 seconds=meta.get("seconds") or 0.0,
+                number_check=meta.get("number_check"),
             )
             if data:
                 for member in _MEMBERS:

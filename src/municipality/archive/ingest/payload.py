@@ -2,7 +2,9 @@
 
 What the manifest lacks is read from the text (``extract``): the number, the
 meeting date, the year — each flagged for the archivists' review with the
-codes of ``municipality.archive.api`` (``number_from_text`` … ``no_date``);
+codes of ``municipality.archive.api`` (``number_from_text`` … ``no_date``;
+``number_corrected`` / ``number_unconfirmed`` when the second reading of the
+number's words, ``ocr.check_number``, changed it or disagreed);
 pages read with a confidence below the site's ``low_confidence`` setting flag
 ``low_confidence:<page>``, pages with no text ``no_text:<page>``. The page
 PDFs are joined into one PDF/A (``pdfa.assemble``).
@@ -50,9 +52,21 @@ def _safe(name):
     return name[:80] or "decision"
 
 
-def read_metadata(decision, text):
+#: Verdicts of ``ocr.check_number`` and the review reason each adds to a
+#: number read from the text («confirmed»: none beyond ``number_from_text``).
+NUMBER_CHECK_REASONS = {
+    "corrected": "number_corrected",
+    "unresolved": "number_unconfirmed",
+    "failed": "number_unconfirmed",
+}
+
+
+def read_metadata(decision, text, number_checks=()):
     """Number, year and meeting date: the manifest's, else the text's, flagged.
 
+    ``number_checks`` are the pages' verdicts on the second reading of the
+    number (``PageRecord.number_check``, None for a page without a number
+    phrase); the first page that has one is the page the number is read from.
     Returns a :class:`Facts` with ``number``, ``year``, ``meeting_date`` and
     the ``reasons`` about them (the pages' reasons are added by
     :func:`build`).
@@ -69,6 +83,9 @@ def read_metadata(decision, text):
             facts.number = str(found[0])
             year_from_number = found[1]
             facts.reasons.append("number_from_text")
+            check = next((c for c in number_checks if c is not None), None)
+            if check in NUMBER_CHECK_REASONS:
+                facts.reasons.append(NUMBER_CHECK_REASONS[check])
         else:
             facts.reasons.append("no_number")
     if facts.meeting_date is None:
@@ -111,7 +128,7 @@ def build(decision, pages, records, settings, source_hash, languages):
     from municipality.archive import pdfa
 
     text = "\n\n".join(record.text for record in records)
-    facts = read_metadata(decision, text)
+    facts = read_metadata(decision, text, [record.number_check for record in records])
     threshold = settings.get("low_confidence", 80)
     payload_pages = []
     for number, ((source_file, source_page), record) in enumerate(

@@ -31,7 +31,12 @@ import signal
 
 @dataclass(frozen=True)
 class PageJob:
-    """One page to read: page ``index`` (0-based) of ``path``, stored at ``target``."""
+    """One page to read: page ``index`` (0-based) of ``path``, stored at ``target``.
+
+    ``read_number``: the page belongs to a decision whose number the manifest
+    does not give, so a number phrase on it is read a second time
+    (``ocr.check_number``); with the manifest's number that run is spared.
+    """
 
     key: str
     path: str
@@ -40,6 +45,7 @@ class PageJob:
     image_width: int
     thumbnail_width: int
     target: str
+    read_number: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ def read_page(job):
         languages=job.languages,
         image_width=job.image_width,
         thumbnail_width=job.thumbnail_width,
+        read_number=job.read_number,
     )
     image.close()
     record = journal.PageRecord(
@@ -97,6 +104,7 @@ def read_page(job):
         pdf=result.pdf,
         image=result.image,
         thumbnail=result.thumbnail,
+        number_check=result.number_check,
     )
     journal.write_page(job.target, record)
     return PageDone(

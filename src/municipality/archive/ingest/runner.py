@@ -484,6 +484,7 @@ class Runner:
                 image_width=width,
                 thumbnail_width=thumb,
                 target=str(self.journal.page_path(key)),
+                read_number=any(item.decision.number is None for item in items),
             )
 
     def _page_done(self, job, result, error):

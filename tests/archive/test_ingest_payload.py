@@ -1,0 +1,56 @@
+"""What the ingestion reads from a decision's text for its metadata, and the
+review reasons it adds (``ingest.payload.read_metadata``; no site)."""
+
+from municipality.archive.ingest.manifest import Decision
+from municipality.archive.ingest.payload import read_metadata
+
+import datetime
+import pytest
+
+
+TEXT = (
+    "ΑΠΟΣΠΑΣΜΑ\nΑριθμός Απόφασης 389/2009\n"
+    "Κατά τη συνεδρίαση της 3ης Μαρτίου 2009 το Δημοτικό Συμβούλιο"
+)
+
+
+def decision(**values):
+    return Decision(key="d1", files=["d1.tif"], **values)
+
+
+def test_nothing_in_the_manifest():
+    facts = read_metadata(decision(), TEXT)
+    assert (facts.number, facts.year) == ("389", 2009)
+    assert facts.meeting_date == datetime.date(2009, 3, 3)
+    assert facts.reasons == ["number_from_text", "date_from_text", "year_from_text"]
+
+
+@pytest.mark.parametrize(
+    ("checks", "extra"),
+    [
+        ((None, "confirmed"), []),
+        ((None, "corrected", "unresolved"), ["number_corrected"]),
+        (("unresolved",), ["number_unconfirmed"]),
+        (("failed", "confirmed"), ["number_unconfirmed"]),
+        ((None, None), []),
+        ((), []),
+    ],
+)
+def test_the_second_reading_of_the_number(checks, extra):
+    """The first page with a number phrase decides (None: no phrase there)."""
+    facts = read_metadata(decision(), TEXT, checks)
+    assert facts.reasons == [
+        "number_from_text",
+        *extra,
+        "date_from_text",
+        "year_from_text",
+    ]
+
+
+def test_the_manifests_number_needs_no_second_reading():
+    facts = read_metadata(
+        decision(number="389", year=2009, meeting_date=datetime.date(2009, 3, 3)),
+        TEXT,
+        ("unresolved",),
+    )
+    assert facts.reasons == []
