@@ -140,6 +140,35 @@ class TestTheList:
         assert "uids:list" not in response.text
 
 
+class TestTheTab:
+    """A «Review decisions» tab leads the archivists to the list, from the
+    archive and from its decisions."""
+
+    def _tab(self, html):
+        return re.search(r'<a[^>]+href="[^"]*/archive/@@archive-review[?"]', html)
+
+    @pytest.mark.parametrize("user", ["archivist1", "secretary1"])
+    def test_for_those_who_review(self, site, user):
+        decision = ingest_decision()
+        transaction.commit()
+        for url in (f"{site.absolute_url()}/archive", decision.absolute_url()):
+            page = _session(user).get(url, timeout=TIMEOUT)
+            assert page.status_code == 200
+            assert self._tab(page.text), f"no tab to the review list on {url}"
+            assert "Έλεγχος αποφάσεων" in page.text
+        # Not elsewhere in the site.
+        page = _session(user).get(site.absolute_url(), timeout=TIMEOUT)
+        assert "@@archive-review" not in page.text
+
+    @pytest.mark.parametrize("user", [None, "employee1"])
+    def test_not_for_others(self, site, user):
+        session = _session(user) if user else requests.Session()
+        page = session.get(f"{site.absolute_url()}/archive", timeout=TIMEOUT)
+        assert page.status_code == 200
+        assert not self._tab(page.text)
+        assert "@@archive-review" not in page.text
+
+
 class TestBulkTransitions:
     @pytest.fixture
     def decisions(self, site):

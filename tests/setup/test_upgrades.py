@@ -151,3 +151,17 @@ def test_archive_1001_caches_the_public_pages(portal, setup_tool):
         _current(setup_tool, "municipality.archive:default"),
     )
     assert setup_tool.listUpgrades("municipality.archive:default") == []
+
+
+def test_archive_1002_adds_the_review_tab(portal, setup_tool):
+    category = portal.portal_actions.object
+    category.manage_delObjects(["archive_review"])
+    setup_tool.setLastVersionForProfile("municipality.archive:default", "1001")
+
+    _upgrade(setup_tool, "municipality.archive:default")
+
+    action = category.archive_review
+    assert action.permissions == ("municipality: Review archive",)
+    assert action.i18n_domain == "municipality"
+    assert "@@archive-review" in action.url_expr
+    assert setup_tool.listUpgrades("municipality.archive:default") == []

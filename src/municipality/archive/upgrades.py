@@ -15,3 +15,8 @@ def cache_public_pages(setup_tool):
     setup_tool.runImportStepFromProfile(
         PROFILE, "plone.app.registry", run_dependencies=False
     )
+
+
+def review_action(setup_tool):
+    """1002: the archive's «Review decisions» tab (for archivists)."""
+    setup_tool.runImportStepFromProfile(PROFILE, "actions", run_dependencies=False)
