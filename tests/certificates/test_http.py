@@ -483,14 +483,21 @@ def test_rest_not_verified_and_anonymous(site):
 
 
 def test_a_verified_citizen_who_changes_their_afm_can_no_longer_apply(site):
-    """The ΑΦΜ changed over REST (plone.restapi does not run the profile
-    form's checks): the verification no longer holds, nothing is certified."""
+    """``@users`` refuses to change a verified ΑΦΜ; changed by a route that
+    does not check (a script), the verification no longer holds and
+    nothing is certified."""
     changed = _rest("maria").patch(
         f"{site.absolute_url()}/@users/maria",
         json={"afm": "090000045", "fullname": "Νίκος Γεωργίου"},
         timeout=TIMEOUT,
     )
-    assert changed.status_code == 204, changed.text
+    assert changed.status_code == 400, changed.text
+    assert changed.json()["error"]["field"] == "afm"
+    transaction.begin()
+    maria = api.user.get(userid="maria")
+    assert maria.getProperty("afm") == "094259216"
+    maria.setMemberProperties({"afm": "090000045"})
+    transaction.commit()
     refused = _post(site, "maria", CIVIL)
     assert refused.status_code == 403
     assert not _folder(site).objectIds()

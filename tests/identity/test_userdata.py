@@ -240,6 +240,10 @@ def test_verified_person_cannot_change_their_afm(portal, maria):
     message = translate(view.widgets["afm"].error.message, context=request)
     assert LOCKED_GREEK in message
     assert api.user.get(userid="maria").getProperty("afm") == "094259216"
+    # Nor cleared.
+    view, html = _submit_personal_information(portal, request, afm="")
+    assert view.widgets["afm"].error is not None
+    assert api.user.get(userid="maria").getProperty("afm") == "094259216"
     # Other fields may change, the same ΑΦΜ may be sent again.
     view, html = _submit_personal_information(
         portal, request, afm="094259216", phone="6912345678"

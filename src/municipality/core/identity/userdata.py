@@ -15,8 +15,9 @@ form that shows it:
   (``+30 69-1234 5678`` → ``6912345678``) or puts the Greek message of
   ``validators.py`` on the field; nothing is saved while a field is wrong;
 - the field's constraint refuses any value that is not in its normal form;
-- :class:`AFMLockValidator` refuses to change the ΑΦΜ of a person whose
-  identity was verified in person (staff revoke the verification first).
+- :class:`AFMLockValidator` refuses to change (or clear) the ΑΦΜ of a
+  person whose identity was verified in person (staff revoke the
+  verification first); ``users_rest.py`` does the same over ``@users``.
 """
 
 from lxml import etree
@@ -156,12 +157,13 @@ class AFMLockValidator(SimpleFieldValidator):
     def validate(self, value, force=False):
         super().validate(value, force)
         member = getattr(self.view, "member", None)
-        if member is None or not value:
+        if member is None:
             return
         from municipality.core.identity.verification import is_verified
 
         current = member.getProperty("afm", "") or ""
-        if value != current and is_verified(member.getId()):
+        # Cleared is changed too: the verification is bound to the number.
+        if (value or "") != current and is_verified(member.getId()):
             raise AFMLocked(value)
 
 
