@@ -76,7 +76,32 @@ def test_paid_once_then_duplicates(site):
         f"payments.receipt:{payment.id}",
         f"payments.status:{payment.id}:1",
     ]
-    assert [e["outcome"] for e in payment.log[1:]] == ["applied"] + ["duplicate"] * 3
+    # The same message three times more: one duplicate entry, counted.
+    assert [e["outcome"] for e in payment.log[1:]] == ["applied", "duplicate"]
+    assert payment.log[-1]["repeats"] == 2
+    assert payment.log[-1]["last_time"] >= payment.log[-1]["time"]
+    assert "repeats" not in payment.log[1]
+
+
+def test_replays_do_not_grow_the_log(site):
+    """A validly signed message can be replayed any number of times: the log
+    keeps one entry for it and counts; a different message is a new entry."""
+    payment = _payment()
+    _receive(payment)
+    for _ in range(50):
+        assert _receive(payment).outcome == "duplicate"
+    assert len(payment.log) == 3
+    assert payment.log[-1]["repeats"] == 49
+    # Another message (another bank transaction): an entry of its own (and
+    # the operators' note of a second capture).
+    assert _receive(payment, txId="123").outcome == "duplicate"
+    duplicates = [e for e in payment.log if e["outcome"] == "duplicate"]
+    assert [e.get("repeats", 0) for e in duplicates] == [49, 0]
+    length = len(payment.log)
+    assert _receive(payment, txId="123").outcome == "duplicate"
+    assert len(payment.log) == length
+    duplicates = [e for e in payment.log if e["outcome"] == "duplicate"]
+    assert [e.get("repeats", 0) for e in duplicates] == [49, 1]
 
 
 def test_a_second_capture_of_one_order_needs_attention(site):

@@ -226,6 +226,22 @@ def test_rest_staff_list_and_detail(paying):
     assert [e["source"] for e in detail["log"]] == ["system", "notify"]
     assert detail["log"][1]["verified"] is True
     assert ["digest", signed(payment)[-1][1]] in detail["log"][1]["fields"]
+    assert detail["log"][1]["repeats"] == 0
+    # The bank's message replayed three times: one entry, counted.
+    for _ in range(3):
+        assert post_notify(paying, signed(payment)).status_code == 200
+    detail = session.get(f"{base}/{payment.order_id}", timeout=TIMEOUT).json()
+    assert [(e["source"], e["outcome"]) for e in detail["log"]] == [
+        ("system", "info"),
+        ("notify", "applied"),
+        ("notify", "duplicate"),
+    ]
+    assert detail["log"][2]["repeats"] == 2
+    assert detail["log"][2]["last_time"] >= detail["log"][2]["time"]
+    page = _session("revenue").get(
+        f"{_admin(paying)}/{payment.order_id}", timeout=TIMEOUT
+    )
+    assert "Ελήφθη άλλες 2 φορές, την τελευταία στις" in page.text
 
 
 def test_my_payments_page(paying):

@@ -177,6 +177,8 @@ class Payment(Persistent):
         self.status_checks = 0
         self.last_bank_check = None  # when the bank was last asked (seconds)
         self._log = ()
+        # index of a ``duplicate`` entry -> (times received again, last time)
+        self._repeats = {}
 
     def __repr__(self):
         return f"<Payment {self.id} {self.state} {self.amount} {self.order_id}>"
@@ -185,8 +187,31 @@ class Payment(Persistent):
 
     @property
     def log(self):
-        """The log entries, oldest first (copies: the log cannot be edited)."""
-        return tuple(dict(entry) for entry in self._log)
+        """The log entries, oldest first (copies: the log cannot be edited).
+
+        A ``duplicate`` entry received again, the same in every field (a
+        replayed message), is not added again: the entry shows ``repeats``
+        (how many more times it came) and ``last_time`` (when last).
+        """
+        repeats = getattr(self, "_repeats", None) or {}
+        entries = []
+        for index, entry in enumerate(self._log):
+            copy = dict(entry)
+            if index in repeats:
+                copy["repeats"], copy["last_time"] = repeats[index]
+            entries.append(copy)
+        return tuple(entries)
+
+    def _repeat_of(self, record):
+        """The index of an earlier ``duplicate`` entry equal to ``record``."""
+        for index in range(len(self._log) - 1, -1, -1):
+            earlier = self._log[index]
+            if earlier["outcome"] == "duplicate" and all(
+                earlier.get(key) == record.get(key)
+                for key in ("source", "verified", "reason", "fields", "actor")
+            ):
+                return index
+        return None
 
     def append_log(self, entry):
         """Add ``entry`` to the log, the only way anything is written to it.
@@ -216,6 +241,16 @@ class Payment(Persistent):
         }
         if entry.get("actor"):
             record["actor"] = str(entry["actor"])
+        if outcome == "duplicate":
+            # A message replayed (a signed one can be sent any number of
+            # times) counts on its first entry: the log does not grow with it.
+            index = self._repeat_of(record)
+            if index is not None:
+                repeats = dict(getattr(self, "_repeats", None) or {})
+                count, _last = repeats.get(index, (0, None))
+                repeats[index] = (count + 1, record["time"])
+                self._repeats = repeats
+                return dict(record)
         # A new tuple each time: the stored entries are never changed in place.
         self._log = (*self._log, record)
         return dict(record)

@@ -102,6 +102,10 @@ def log_json(payment):
             "reason": entry["reason"],
             "actor": entry.get("actor"),
             "fields": [[name, value] for name, value in entry["fields"]],
+            "repeats": entry.get("repeats", 0),
+            "last_time": (
+                iso_time(entry["last_time"]) if entry.get("last_time") else None
+            ),
         }
         for entry in payment.log
     ]

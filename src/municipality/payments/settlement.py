@@ -446,8 +446,9 @@ def _needs_attention(payment, reason, now, other=None, detail=""):
     # Several reasons can meet on one payment (paid after it failed, and
     # for a period declared again meanwhile): keep them all for the staff.
     current = payment.attention or ""
-    if text not in current:
-        payment.attention = f"{current} · {text}" if current else text
+    if text in current:
+        return  # already marked (a replayed message): no entry, no mail
+    payment.attention = f"{current} · {text}" if current else text
     payment.append_log(
         {
             "time": now,

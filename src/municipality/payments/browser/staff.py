@@ -352,6 +352,12 @@ class PaymentsAdminView(BrowserView):
                     "reason": entry["reason"],
                     "actor": entry.get("actor", ""),
                     "fields": entry["fields"],
+                    "repeats": entry.get("repeats", 0),
+                    "last_time": (
+                        format_time(entry["last_time"])
+                        if entry.get("last_time")
+                        else ""
+                    ),
                 }
             )
         return entries
