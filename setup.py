@@ -81,5 +81,10 @@ setup(
             "municipality-simulators = municipality.simulators.server:main",
             "municipality-archive-ingest = municipality.archive.ingest.cli:main",
         ],
+        # The WSGI filter of core/serial.py for pipelines that name eggs
+        # (buildout.cfg's ``egg:municipality#serialwrites``).
+        "paste.filter_factory": [
+            "serialwrites = municipality.core.serial:filter_factory",
+        ],
     },
 )

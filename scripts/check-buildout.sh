@@ -228,6 +228,9 @@ if grep -q "Versions had to be automatically picked" "$WORK/var/log/buildout.log
     show_log "$WORK/var/log/buildout.log" 30
     fail "buildout picked unpinned versions"
 fi
+# The instance's WSGI pipeline has the platform's filter, as instance/etc/zope.ini.
+grep -q "egg:municipality#serialwrites" "$WORK/parts/instance/etc/wsgi.ini" \
+    || fail "parts/instance/etc/wsgi.ini has no serialwrites filter"
 
 phase "bin/test --collect-only"
 # Imports every test module with the test part's eggs (no test is run).
