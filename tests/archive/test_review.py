@@ -106,9 +106,32 @@ class TestTheList:
         assert listed(volume="Τόμος 7") == {doubtful.UID()}
         assert listed(needs_review="1") == {doubtful.UID()}
         assert listed(low_confidence="1") == {doubtful.UID()}
+        assert listed(low_confidence="1", year="1962") == set()
         assert listed(state="nonsense") == {old.UID(), doubtful.UID()}
         bad_year = session.get(review_url, params={"year": "19x7"}, timeout=TIMEOUT)
         assert "Γράψτε ένα έτος, π.χ. 1987." in bad_year.text
+
+    def test_low_confidence_from_the_index(self, site, review_url):
+        """Below the setting (80 by default): the index's range, the decision
+        at exactly the setting left out, one without a confidence kept."""
+        catalog = api.portal.get_tool("portal_catalog")
+        assert "archive_confidence_rank" in catalog.indexes()
+        low = ingest_decision(confidences=[79.9])
+        ingest_decision(confidences=[80.0])
+        ingest_decision(confidences=[95.0])
+        unknown = ingest_decision()
+        unknown.confidence = None
+        unknown.reindexObject()
+        transaction.commit()
+        ranks = {
+            b.UID: catalog.getIndexDataForRID(b.getRID())["archive_confidence_rank"]
+            for b in catalog.unrestrictedSearchResults(portal_type="HistoricalDecision")
+        }
+        assert ranks[unknown.UID()] == -1.0
+        response = _session().get(
+            review_url, params={"low_confidence": "1"}, timeout=TIMEOUT
+        )
+        assert set(_listed(response.text)) == {low.UID(), unknown.UID()}
 
     def test_batches(self, site, review_url, monkeypatch):
         monkeypatch.setattr(review, "BATCH_SIZE", 2)

@@ -165,3 +165,34 @@ def test_archive_1002_adds_the_review_tab(portal, setup_tool):
     assert action.i18n_domain == "municipality"
     assert "@@archive-review" in action.url_expr
     assert setup_tool.listUpgrades("municipality.archive:default") == []
+
+
+def test_archive_1003_indexes_the_confidence(portal, setup_tool):
+    from municipality.archive.setuphandlers import get_archive
+
+    catalog = portal.portal_catalog
+    made = []
+    with api.env.adopt_roles(["Manager"]):
+        for number, confidence in (("1", 42.0), ("2", 90.0)):
+            decision = api.content.create(
+                container=get_archive(portal),
+                type="HistoricalDecision",
+                id=f"upgrade-{number}",
+                number=number,
+                year=1987,
+            )
+            decision.confidence = confidence
+            decision.reindexObject()
+            made.append(decision)
+    decision = made[0]
+    catalog.delIndex("archive_confidence_rank")
+    setup_tool.setLastVersionForProfile("municipality.archive:default", "1002")
+
+    _upgrade(setup_tool, "municipality.archive:default")
+
+    assert "archive_confidence_rank" in catalog.indexes()
+    found = catalog.unrestrictedSearchResults(
+        archive_confidence_rank={"query": 50.0, "range": "max"}
+    )
+    assert [b.UID for b in found] == [decision.UID()]
+    assert setup_tool.listUpgrades("municipality.archive:default") == []

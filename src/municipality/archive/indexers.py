@@ -143,6 +143,13 @@ def archive_confidence(obj):
 
 
 @indexer(IHistoricalDecision)
+def archive_confidence_rank(obj):
+    """The confidence for the review list's «low confidence» filter (a range
+    query): -1 for a decision without one, which the filter counts as low."""
+    return -1.0 if obj.confidence is None else float(obj.confidence)
+
+
+@indexer(IHistoricalDecision)
 def archive_pages(obj):
     return len(obj.pages or ())
 

@@ -20,3 +20,16 @@ def cache_public_pages(setup_tool):
 def review_action(setup_tool):
     """1002: the archive's «Review decisions» tab (for archivists)."""
     setup_tool.runImportStepFromProfile(PROFILE, "actions", run_dependencies=False)
+
+
+def confidence_index(setup_tool):
+    """1003: the confidence indexed for the review list's filter."""
+    catalog = api.portal.get_tool("portal_catalog")
+    if "archive_confidence_rank" not in catalog.indexes():
+        catalog.addIndex("archive_confidence_rank", "FieldIndex")
+    # Only the decisions have a value: index them, not the whole site.
+    for brain in catalog.unrestrictedSearchResults(portal_type="HistoricalDecision"):
+        obj = brain._unrestrictedGetObject()
+        catalog.catalog_object(
+            obj, brain.getPath(), idxs=["archive_confidence_rank"], update_metadata=0
+        )

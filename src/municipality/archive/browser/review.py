@@ -153,8 +153,16 @@ class ReviewView(BrowserView):
         if decade is not None:
             query["archive_decade"] = decade
         volume = self.volume()
-        if volume and "archive_volume" in self._catalog().indexes():
+        indexes = self._catalog().indexes()
+        if volume and "archive_volume" in indexes:
             query["archive_volume"] = volume
+        if self.flag("low_confidence") and "archive_confidence_rank" in indexes:
+            # Up to the threshold (a range includes it): the few at exactly
+            # the threshold are left out by results().
+            query["archive_confidence_rank"] = {
+                "query": float(self.low_confidence_threshold()),
+                "range": "max",
+            }
         query["sort_on"] = "created"
         return query
 
