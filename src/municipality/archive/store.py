@@ -22,6 +22,7 @@ request, and the retry finds the decision and answers «not created».
 
 from datetime import date
 from municipality import _
+from municipality.archive.api import REVIEW_REASONS
 from municipality.archive.content.decision import Page
 from municipality.core import serial
 from persistent.list import PersistentList
@@ -63,18 +64,8 @@ MAX_YEAR = 2100
 LANGUAGES = frozenset({"ell", "grc", "eng"})
 
 # Review reasons without and with a page (api.py's codes).
-PLAIN_REASONS = frozenset(
-    {
-        "number_from_text",
-        "number_corrected",
-        "number_unconfirmed",
-        "date_from_text",
-        "year_from_text",
-        "no_number",
-        "no_date",
-    }
-)
 PAGE_REASONS = frozenset({"low_confidence", "no_text"})
+PLAIN_REASONS = frozenset(REVIEW_REASONS) - PAGE_REASONS
 
 FIELDS = frozenset(
     {
