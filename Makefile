@@ -11,7 +11,7 @@ CONSTRAINTS := constraints.txt
 
 # Debian packages the platform needs to run, and the ones only its tests need.
 DEBIAN_RUNTIME := fonts-dejavu-core tesseract-ocr tesseract-ocr-ell tesseract-ocr-grc poppler-utils
-DEBIAN_TEST := chromium softhsm2
+DEBIAN_TEST := chromium softhsm2 postgresql
 DEBIAN_ALL := $(DEBIAN_RUNTIME) $(DEBIAN_TEST)
 DEBIAN_PACKAGES ?= $(DEBIAN_ALL)
 

@@ -52,6 +52,9 @@ setup(
         "reportlab",
         "requests",
         "PyYAML",
+        # Several Zope instances on one database (PostgreSQL)
+        "RelStorage",
+        "psycopg2-binary",
         "snowballstemmer",
         "tqdm",
         # The simulators process

@@ -43,7 +43,7 @@ def load_config():
 
 
 ZOPE_CONF = """\
-%define INSTANCE {instance}
+{storage_import}%define INSTANCE {instance}
 instancehome $INSTANCE
 # Citizens submitting at once write the same catalog buckets; a request that
 # loses a ZODB conflict is retried from the start. Three tries (Zope's
@@ -59,10 +59,7 @@ max-conflict-retries 10
 </environment>
 
 <zodb_db main>
-  <filestorage>
-    path $INSTANCE/var/filestorage/Data.fs
-    blob-dir $INSTANCE/var/blobstorage
-  </filestorage>
+{storage}
   mount-point /
   cache-size 30000
 </zodb_db>
@@ -73,14 +70,35 @@ max-conflict-retries 10
 </dos_protection>
 """
 
+FILESTORAGE = """\
+  <filestorage>
+    path $INSTANCE/var/filestorage/Data.fs
+    blob-dir $INSTANCE/var/blobstorage
+  </filestorage>"""
+
+# Every Zope process keeps the blobs it reads in a cache folder of its own;
+# the database (PostgreSQL) holds them all. No history: packing is not needed
+# to drop old versions of objects.
+RELSTORAGE = """\
+  <relstorage>
+    keep-history false
+    shared-blob-dir false
+    blob-dir $INSTANCE/var/blobcache{suffix}
+    blob-cache-size 1gb
+    cache-local-mb {relstorage_cache_mb}
+    <postgresql>
+      dsn {relstorage_dsn}
+    </postgresql>
+  </relstorage>"""
+
 ZOPE_INI = """\
 [app:zope]
 use = egg:Zope#main
-zope_conf = %(here)s/zope.conf
+zope_conf = %(here)s/zope{suffix}.conf
 
 [server:main]
 use = egg:waitress#main
-listen = {zope_host}:{zope_port}
+listen = {zope_host}:{port}
 threads = {zope_threads}
 clear_untrusted_proxy_headers = false
 max_request_body_size = 134217728
@@ -150,13 +168,13 @@ formatter = generic
 
 [handler_accesslog]
 class = FileHandler
-args = (r'{instance}/var/log/access.log', 'a')
+args = (r'{instance}/var/log/access{suffix}.log', 'a')
 level = INFO
 formatter = message
 
 [handler_eventlog]
 class = FileHandler
-args = (r'{instance}/var/log/event.log', 'a')
+args = (r'{instance}/var/log/event{suffix}.log', 'a')
 level = INFO
 formatter = generic
 """
@@ -176,18 +194,84 @@ SITE_ZCML = """\
 """
 
 
+STORAGES = ("filestorage", "relstorage")
+
+
+def check_config(config):
+    """Refuse settings that cannot work, with a sentence saying why."""
+    if config["storage"] not in STORAGES:
+        sys.exit(f"storage: {config['storage']!r} is not one of {', '.join(STORAGES)}")
+    if config["zope_instances"] < 1:
+        sys.exit("zope_instances: at least 1")
+    if config["storage"] == "filestorage" and config["zope_instances"] > 1:
+        sys.exit(
+            "zope_instances: a FileStorage (Data.fs) is opened by one Zope process;"
+            " several need storage: relstorage"
+        )
+    if config["storage"] == "relstorage" and not config["relstorage_dsn"].strip():
+        sys.exit("relstorage_dsn: the PostgreSQL database's connection string")
+
+
+def zope_names(config):
+    """The Zope processes: ``zope`` on zope_port, ``zope-2`` on the next port, …"""
+    return ["zope"] + [f"zope-{n}" for n in range(2, config["zope_instances"] + 1)]
+
+
+def _suffix(name):
+    return name[len("zope") :]
+
+
+def zope_port(config, name):
+    return config["zope_port"] + (int(_suffix(name)[1:]) - 1 if _suffix(name) else 0)
+
+
 def write_instance(config):
-    """Write instance/etc/ from the settings; data under var/ is never touched."""
+    """Write instance/etc/ from the settings; data under var/ is never touched.
+
+    One ``zope.conf``/``zope.ini`` for the first Zope process and, on
+    RelStorage, ``zope-N.conf``/``zope-N.ini`` for the others (their own
+    port, logs and blob cache; the same database).
+    """
+    check_config(config)
     instance = config["instance_dir"]
-    for sub in ("etc", "var/filestorage", "var/blobstorage", "var/log", "var/cache"):
+    for sub in ("etc", "var/log", "var/cache"):
         (instance / sub).mkdir(parents=True, exist_ok=True)
-    os.chmod(instance / "var/blobstorage", 0o700)
-    values = {**config, "instance": instance}
-    (instance / "etc/zope.conf").write_text(
-        ZOPE_CONF.format(**values), encoding="utf-8"
-    )
-    (instance / "etc/zope.ini").write_text(ZOPE_INI.format(**values), encoding="utf-8")
+    if config["storage"] == "filestorage":
+        for sub in ("var/filestorage", "var/blobstorage"):
+            (instance / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(instance / "var/blobstorage", 0o700)
+    for name in zope_names(config):
+        suffix = _suffix(name)
+        values = {
+            **config,
+            "instance": instance,
+            "suffix": suffix,
+            "port": zope_port(config, name),
+        }
+        if config["storage"] == "relstorage":
+            blobs = instance / f"var/blobcache{suffix}"
+            blobs.mkdir(parents=True, exist_ok=True)
+            os.chmod(blobs, 0o700)
+            values["storage_import"] = "%import relstorage\n"
+            values["storage"] = RELSTORAGE.format(**values)
+        else:
+            values["storage_import"] = ""
+            values["storage"] = FILESTORAGE
+        (instance / f"etc/zope{suffix}.conf").write_text(
+            ZOPE_CONF.format(**values), encoding="utf-8"
+        )
+        (instance / f"etc/zope{suffix}.ini").write_text(
+            ZOPE_INI.format(**values), encoding="utf-8"
+        )
     (instance / "etc/site.zcml").write_text(SITE_ZCML, encoding="utf-8")
+    # Those of processes no longer wanted (zope_instances lowered).
+    names = zope_names(config)
+    for stale in [
+        *(instance / "etc").glob("zope-*.conf"),
+        *(instance / "etc").glob("zope-*.ini"),
+    ]:
+        if stale.stem not in names:
+            stale.unlink()
 
 
 def _pidfile(config, name):
@@ -285,35 +369,60 @@ def create_site(config):
 
 
 def start_zope(config):
+    """Every Zope process of the settings (those not running yet); the site's URL."""
     url = f"http://{config['zope_host']}:{config['zope_port']}/{config['site_id']}"
-    if _running(config, "zope"):
-        return url
-    process = _spawn(
-        config,
-        "zope",
-        [str(BIN / "runwsgi"), str(config["instance_dir"] / "etc/zope.ini")],
-    )
-    _wait_http(f"{url}/ok", process, 180, "Zope")
+    started = []
+    for name in zope_names(config):
+        if _running(config, name):
+            continue
+        suffix = _suffix(name)
+        process = _spawn(
+            config,
+            name,
+            [
+                str(BIN / "runwsgi"),
+                str(config["instance_dir"] / f"etc/zope{suffix}.ini"),
+            ],
+        )
+        started.append((name, process))
+    for name, process in started:
+        address = f"http://{config['zope_host']}:{zope_port(config, name)}"
+        _wait_http(f"{address}/{config['site_id']}/ok", process, 180, name)
     return url
+
+
+def zope_urls(config):
+    """The site's URL on each Zope process (what a load balancer spreads over)."""
+    return [
+        f"http://{config['zope_host']}:{zope_port(config, name)}/{config['site_id']}"
+        for name in zope_names(config)
+    ]
 
 
 def start(config):
     write_instance(config)
     # The simulators first: the demo set-up asks the simulated TSA for its CA.
     simulators = start_simulators(config)
-    if _running(config, "zope"):
-        # Data.fs is locked by the running Zope: nothing to create or upgrade.
+    if any(_running(config, name) for name in zope_names(config)):
+        # Not while Zope runs: a Data.fs is locked by it, and upgrades of a
+        # database that Zope processes are serving could conflict with them.
         print("Zope is already running.")
     else:
         create_site(config)
     site = start_zope(config)
+    others = zope_urls(config)[1:]
+    also = (
+        "\n  Also served by: " + ", ".join(others) + " (same database)"
+        if others
+        else ""
+    )
     from municipality.demo import DEMO_PASSWORD
     from municipality.demo import DEMO_USERS
 
     print(f"""
 The municipality platform is running.
 
-  Site:        {site}
+  Site:        {site}{also}
   REST API:    curl -H 'Accept: application/json' {site}
   Site setup:  {site}/@@overview-controlpanel
   Simulators:  {simulators.rsplit("/", 1)[0]}  (health: {simulators})
@@ -326,8 +435,18 @@ The municipality platform is running.
 Stop with: make stop""")
 
 
+def _process_names(config):
+    """What `make start` may have started, Zope processes of an earlier,
+    larger ``zope_instances`` included."""
+    names = zope_names(config)
+    for pidfile in sorted((config["instance_dir"] / "var").glob("zope-*.pid")):
+        if pidfile.stem not in names:
+            names.append(pidfile.stem)
+    return [*names, "simulators"]
+
+
 def stop(config):
-    for name in ("zope", "simulators"):
+    for name in _process_names(config):
         pid = _running(config, name)
         if pid is None:
             _pidfile(config, name).unlink(missing_ok=True)
@@ -352,7 +471,7 @@ def _zombie(pid):
 
 def status(config):
     code = 0
-    for name in ("zope", "simulators"):
+    for name in _process_names(config):
         pid = _running(config, name)
         print(f"{name}: {'running, pid ' + str(pid) if pid else 'stopped'}")
         code = code or (0 if pid else 3)
