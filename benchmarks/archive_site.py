@@ -12,6 +12,13 @@ instance is kept between runs: a benchmark that filled it once reuses it.
         bench.start()                         # Zope, in the background
         ...  bench.url, bench.admin, bench.zope_pid ...
     # Zope stopped on leaving
+
+With ``processes=N`` (N > 1) the same site is served by N Zope processes on
+RelStorage, as a municipality with several instances runs it
+(``storage: relstorage``): a PostgreSQL server of the benchmark's own
+(``municipality.pgcluster``, data under ``var/benchmarks/<name>/pg``) holds a
+copy of the FileStorage made by ``zodbconvert`` — once, and again whenever
+the Data.fs changed since.
 """
 
 from pathlib import Path
@@ -59,8 +66,10 @@ def memory_kb(pid, field="VmHWM"):
 class BenchInstance:
     """``var/benchmarks/<name>``: a site with every add-on, no demo content."""
 
-    def __init__(self, name, threads=None):
+    def __init__(self, name, threads=None, processes=1):
         self.folder = ROOT / "var" / "benchmarks" / name
+        self.processes = processes
+        self.cluster = None
         zope, simulators, smtp = free_ports(3)
         self.env = {
             "MUNICIPALITY_INSTANCE_DIR": str(self.folder),
@@ -71,7 +80,11 @@ class BenchInstance:
         }
         if threads:
             self.env["MUNICIPALITY_ZOPE_THREADS"] = str(threads)
+        if processes > 1:
+            self.env["MUNICIPALITY_STORAGE"] = "relstorage"
+            self.env["MUNICIPALITY_ZOPE_INSTANCES"] = str(processes)
         self.zope_pid = None
+        self.zope_pids = []
 
     def config(self):
         """``control.load_config()`` with this instance's overrides."""
@@ -92,6 +105,11 @@ class BenchInstance:
         return f"http://{config['zope_host']}:{config['zope_port']}/{config['site_id']}"
 
     @property
+    def urls(self):
+        """The site on each Zope process."""
+        return control.zope_urls(self.config())
+
+    @property
     def admin(self):
         config = self.config()
         return (config["admin_user"], str(config["admin_password"]))
@@ -102,9 +120,56 @@ class BenchInstance:
 
     def prepare(self):
         """Instance files; the site (made once, upgraded after)."""
+        if self.processes > 1:
+            self._relstorage()
         config = self.config()
         control.write_instance(config)
         control.create_site(config)
+
+    def _relstorage(self):
+        """PostgreSQL started, holding the FileStorage's current copy."""
+        from municipality.pgcluster import PostgresCluster
+
+        self.cluster = PostgresCluster(self.folder / "pg").start()
+        dsn = self.cluster.create_database("municipality")
+        self.env["MUNICIPALITY_RELSTORAGE_DSN"] = dsn
+        data = self.folder / "var" / "filestorage" / "Data.fs"
+        if not data.is_file():
+            raise RuntimeError(f"{data}: load the corpus on FileStorage first")
+        stamp = f"{data.stat().st_size}:{data.stat().st_mtime_ns}"
+        marker = self.folder / "pg-converted"
+        if marker.is_file() and marker.read_text() == stamp:
+            return
+        blobs = self.folder / "var" / "blobcache"
+        blobs.mkdir(parents=True, exist_ok=True)
+        convert = self.folder / "etc" / "zodbconvert.conf"
+        convert.parent.mkdir(parents=True, exist_ok=True)
+        convert.write_text(
+            f"""\
+<filestorage source>
+  path {data}
+  blob-dir {self.folder / "var" / "blobstorage"}
+  read-only true
+</filestorage>
+%import relstorage
+<relstorage destination>
+  keep-history false
+  shared-blob-dir false
+  blob-dir {blobs}
+  <postgresql>
+    dsn {dsn}
+  </postgresql>
+</relstorage>
+""",
+            encoding="utf-8",
+        )
+        print(f"Copying {data} into PostgreSQL (zodbconvert) …", flush=True)
+        started = time.monotonic()
+        subprocess.run(  # noqa: S603 - RelStorage's own tool
+            [str(BIN / "zodbconvert"), "--clear", str(convert)], check=True
+        )
+        print(f"… {time.monotonic() - started:.0f} s", flush=True)
+        marker.write_text(stamp)
 
     def zconsole(self, script, *args):
         """``zconsole run`` a script against the instance's database (Zope stopped)."""
@@ -123,24 +188,32 @@ class BenchInstance:
         config = self.config()
         control.write_instance(config)
         url = control.start_zope(config)
-        self.zope_pid = int((self.folder / "var" / "zope.pid").read_text())
+        self.zope_pids = [
+            int((self.folder / "var" / f"{name}.pid").read_text())
+            for name in control.zope_names(config)
+        ]
+        self.zope_pid = self.zope_pids[0]
         return url
 
     def stop(self):
-        if self.zope_pid is None:
-            return
-        try:
-            os.killpg(self.zope_pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        for _ in range(100):
-            if memory_kb(self.zope_pid, "VmRSS") == 0 or _zombie(self.zope_pid):
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(self.zope_pid, signal.SIGKILL)
-        (self.folder / "var" / "zope.pid").unlink(missing_ok=True)
+        config = self.config()
+        for name, pid in zip(control.zope_names(config), self.zope_pids, strict=False):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            for _ in range(100):
+                if memory_kb(pid, "VmRSS") == 0 or _zombie(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                os.killpg(pid, signal.SIGKILL)
+            (self.folder / "var" / f"{name}.pid").unlink(missing_ok=True)
         self.zope_pid = None
+        self.zope_pids = []
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
 
     def __enter__(self):
         self.prepare()

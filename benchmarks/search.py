@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/search.py [--pages 50000] [--clients 8]
                                           [--seconds 30] [--threads N] [--fresh]
+                                          [--processes N]
 
 1. **The corpus** (made once, kept in ``var/benchmarks/search``): a site
    of its own (``archive_site.py``) and ``--pages`` pages of generated
@@ -32,6 +33,11 @@
    * the stock baseline, same run: ``@search?SearchableText_stock=…``;
    * Plone's own search page ``@@search?SearchableText=…``;
    * the archive's REST search ``@archive-search?q=…``.
+
+With ``--processes N`` the same site is served by N Zope processes on
+RelStorage (PostgreSQL; ``archive_site.BenchInstance``), the corpus copied
+from the FileStorage (load it first with one process); client *i* talks to
+process *i* mod N, as a load balancer spreading connections would.
 
 Prints p50/p95/max latency, queries per second and errors for each, the
 ratios folded ÷ stock (REST) and public page ÷ Plone's page, and the Zope
@@ -193,14 +199,17 @@ def hits(site):
     return rows
 
 
-def load(site, target, clients, seconds, seed):
-    """``clients`` threads querying for ``seconds``; latencies and errors."""
+def load(sites, target, clients, seconds, seed):
+    """``clients`` threads querying for ``seconds``; latencies and errors.
+
+    Client *i* sends its requests to ``sites[i % len(sites)]``."""
     latencies, errors = [], []
     cached = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def client(index):
+        site = sites[index % len(sites)]
         session = requests.Session()
         order = list(QUERIES)
         random.Random(f"{seed}:{index}").shuffle(order)  # noqa: S311
@@ -301,21 +310,45 @@ def main():
         help="Zope's worker threads (default: instance.yaml's zope_threads); "
         "each has its own ZODB connection and object cache",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="Zope processes serving the site; more than 1: on RelStorage "
+        "(PostgreSQL), a copy of the FileStorage's corpus",
+    )
     parser.add_argument("--fresh", action="store_true", help="make the site again")
     parser.add_argument(
         "--only", help="comma-separated target names (default: all)", default=""
     )
     args = parser.parse_args()
-    bench = BenchInstance("search", threads=args.threads)
+    bench = BenchInstance("search", threads=args.threads, processes=args.processes)
     if args.fresh and bench.folder.exists():
         shutil.rmtree(bench.folder)
     setup_started = time.monotonic()
-    bench.prepare()
-    figures, loaded_now = ensure_corpus(bench, args.pages, args.seed)
+    if args.processes > 1:
+        record = bench.folder / "corpus.json"
+        figures = json.loads(record.read_text()) if record.is_file() else {}
+        if (figures.get("pages"), figures.get("seed")) != (args.pages, args.seed):
+            sys.exit(
+                f"No corpus of {args.pages} pages (seed {args.seed}) on FileStorage"
+                " yet: run once without --processes"
+            )
+        loaded_now = False
+        bench.prepare()
+    else:
+        bench.prepare()
+        figures, loaded_now = ensure_corpus(bench, args.pages, args.seed)
     site = bench.start()
+    sites = bench.urls
     threads = bench.config()["zope_threads"]
+    storage = (
+        f"{args.processes} Zope processes on RelStorage, {threads} threads each"
+        if args.processes > 1
+        else f"{threads} Zope threads"
+    )
     print(
-        f"site {site} ({threads} Zope threads): "
+        f"site {', '.join(sites)} ({storage}): "
         f"{figures['decisions_total']} decisions, {args.pages} pages "
         f"(seed {args.seed}); corpus load "
         + (
@@ -331,11 +364,15 @@ def main():
         if args.only:
             wanted = [name.strip() for name in args.only.split(",")]
             chosen = {k: v for k, v in chosen.items() if k in wanted}
+        # The page cache on, as a site serves it (a run stopped while it was
+        # switched off leaves it off in the database).
+        set_page_cache(site, bench.admin, True)
         # Warm every target: the first queries load the indexes' BTrees.
         warm = requests.Session()
-        for target in chosen.values():
-            for _form, query in QUERIES:
-                request(warm, site, target, query)
+        for each in sites:
+            for target in chosen.values():
+                for _form, query in QUERIES:
+                    request(warm, each, target, query)
         rows = hits(site)
         print(f"\n{'form':24} {'query':36} {'folded':>7} {'stock':>7} {'archive':>8}")
         for form, query, folded, stock, archive in rows:
@@ -354,12 +391,12 @@ def main():
                 if off:
                     set_page_cache(site, bench.admin, False)
                 try:
-                    results[name] = load(site, target, clients, args.seconds, index)
+                    results[name] = load(sites, target, clients, args.seconds, index)
                 finally:
                     if off:
                         set_page_cache(site, bench.admin, True)
             report(results, clients, args.seconds)
-        zope_peak = memory_kb(bench.zope_pid) / 1024
+        zope_peaks = [memory_kb(pid) / 1024 for pid in bench.zope_pids]
     finally:
         bench.stop()
     # The targets are for the most clients asked for (eight by default).
@@ -386,7 +423,10 @@ def main():
         if name in results:
             verdicts.append(results[name]["p95"] <= 300)
     verdicts.append(all(not r["errors"] for r in results.values()))
-    print(f"Zope peak resident memory (VmHWM): {zope_peak:.0f} MB")
+    print(
+        "Zope peak resident memory (VmHWM): "
+        + ", ".join(f"{peak:.0f} MB" for peak in zope_peaks)
+    )
     met = all(verdicts)
     verdict = "met" if met else "NOT met"
     print(f"targets (p95 ≤ 300 ms, ≤ 1.5× stock, no errors): {verdict}")

@@ -15,6 +15,7 @@ from PIL import ImageDraw
 
 import pikepdf
 import pytest
+import re
 import subprocess
 
 
@@ -361,6 +362,95 @@ def test_ocr_page_misread_number_is_read_again(spy):
     assert len(spy) == 2
     # The rest of the text is Tesseract's.
     assert "Το Δημοτικό Συμβούλιο αποφασίζει ομόφωνα." in result.text
+    # The PDF's text layer has the corrected number, where the page shows
+    # the number: the same box as the first reading's word.
+    as_read = ocr.ocr_page(short_page(MISREAD), read_number=False)
+    assert "3689/2009" in pdf_text(as_read.pdf)
+    text = pdf_text(result.pdf)
+    assert "Απόφασης 389/2009" in text
+    assert "3689" not in text
+    assert "Συμβούλιο" in text
+    (before,) = pdf_boxes(as_read.pdf, "3689/2009")
+    (after,) = pdf_boxes(result.pdf, "389/2009")
+    # (Within a point: Tesseract stretches a word and the space after it
+    # over the word's box, poppler's box ends before the space.)
+    assert after == pytest.approx(before, abs=1.0)
+
+
+def pdf_text(pdf):
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def pdf_boxes(pdf, word):
+    """Where poppler finds ``word`` in the PDF: (xMin, yMin, xMax, yMax) each."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return [
+        tuple(float(value) for value in match.groups())
+        for match in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+            r'yMax="([\d.]+)">' + re.escape(word) + "</word>",
+            html,
+        )
+    ]
+
+
+def read_with_tesseract(image, folder):
+    """Tesseract's text, TSV and PDF of a page, as ``ocr_page`` runs it."""
+    source = folder / "page.png"
+    image.save(source, dpi=(300, 300))
+    base = folder / "out"
+    ocr._run(
+        [
+            ocr.TESSERACT,
+            str(source),
+            str(base),
+            "-l",
+            "ell",
+            "--dpi",
+            "300",
+            "-c",
+            "tessedit_create_tsv=1",
+            "-c",
+            "tessedit_create_pdf=1",
+        ],
+        60,
+        "a test page",
+    )
+    return (
+        (folder / "out.tsv").read_text("utf-8"),
+        (folder / "out.pdf").read_bytes(),
+    )
+
+
+def test_put_number_pdf_over_several_words(tmp_path):
+    """A number read as two words becomes one word over both boxes."""
+    page = short_page("Αριθμός Απόφασης 414/1 998, σελ. 7\nΤο Δημοτικό Συμβούλιο.")
+    tsv, pdf = read_with_tesseract(page, tmp_path)
+    words = ocr._words(tsv)
+    found = ocr.number_words(words)
+    assert found[4] == "414/1 998"
+    (first,) = pdf_boxes(pdf, "414/1")
+    (last,) = pdf_boxes(pdf, "998,")
+    corrected = ocr._put_number_pdf(pdf, words, found, "414/1998")
+    text = pdf_text(corrected)
+    assert "Απόφασης 414/1998," in text
+    assert "σελ. 7" in text
+    assert "998" not in text.replace("414/1998,", "")
+    (joined,) = pdf_boxes(corrected, "414/1998,")
+    assert joined[0] == pytest.approx(first[0], abs=0.5)
+    assert joined[2] == pytest.approx(last[2], abs=1.5)
+    # The page's image is the same image.
+    with pikepdf.open(BytesIO(pdf)) as old, pikepdf.open(BytesIO(corrected)) as new:
+        (old_image,) = old.pages[0].images.values()
+        (new_image,) = new.pages[0].images.values()
+        assert old_image.read_raw_bytes() == new_image.read_raw_bytes()
+    # Words that are not the TSV's: the PDF is left alone.
+    assert ocr._put_number_pdf(pdf, words[1:], found, "414/1998") is None
+    assert ocr._put_number_pdf(b"not a pdf", words, found, "414/1998") is None
 
 
 def test_ocr_page_without_the_number_check(spy):

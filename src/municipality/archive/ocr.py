@@ -17,8 +17,10 @@ resolution, lossless, and its PDF renderer embeds the page as a JPEG
 On the page where the decision's number phrase is found («Αριθμός Απόφασης
 389/2009»), the number's words — located by the TSV's word boxes — are read
 once more, cropped, as one line of digits and «/» with the ``eng`` model:
-``ell`` puts digits into wide ones (3689/2009). A disagreement that cannot be
-resolved leaves the page's text as read (see :func:`extract.check_number`).
+``ell`` puts digits into wide ones (3689/2009). A corrected number replaces the
+first reading in the page's text and in its PDF's text layer; a
+disagreement that cannot be resolved leaves both as read (see
+:func:`extract.check_number`).
 
 Tesseract's own threading is ~5x slower on a small machine than one thread
 per process: every run here sets ``OMP_THREAD_LIMIT=1``.
@@ -99,9 +101,9 @@ class PageResult:
     The decision's number, when the page names it: ``number_check`` is
     None (no number phrase, or not checked), ``"confirmed"`` (the second
     reading agrees), ``"corrected"`` (the second reading resolved a
-    misreading and ``text`` has its number), ``"unresolved"`` (they
-    disagree and ``text`` keeps the page's reading: the number needs a
-    reader) or ``"failed"`` (the second reading could not run);
+    misreading: ``text`` and the text layer of ``pdf`` have its number),
+    ``"unresolved"`` (they disagree and ``text`` keeps the page's reading:
+    the number needs a reader) or ``"failed"`` (the second reading could not run);
     ``number_read`` is the number as the page's reading had it,
     ``number_rereads`` as the second reading had it (one reading a scale of
     :data:`NUMBER_SCALES`), ``number_seconds`` the second reading's time
@@ -786,22 +788,160 @@ def _put_number(text, words, found, number):
     return text[:start] + number + text[stop:]
 
 
-def check_number(page, dpi, text, tsv, folder, timeout=NUMBER_TIMEOUT):
-    """Read the decision's number again; (text, verdict, as read, as re-read, s).
+def _shown_words(operations):
+    """The indexes of the text layer's ``TJ`` operations and their words.
 
-    ``page`` is the image Tesseract read, ``text`` and ``tsv`` what it wrote.
-    Nothing is run when the page names no number (verdict None). The
-    verdict is :func:`extract.check_number`'s, with the meeting date's year
-    as the page's support for a year; ``"failed"`` when the second reading
-    could not run (the text is then as read). A corrected number replaces the
-    page's reading in the text, nothing else changes.
+    Tesseract shows each word with one ``[ <UTF-16BE> ] TJ``, in the order of
+    its TSV, after the ``Tz`` that stretches it over the word's box.
+    """
+    shows = []
+    for index, (operands, operator) in enumerate(operations):
+        if str(operator) != "TJ" or len(operands) != 1:
+            continue
+        if len(operands[0]) != 1:
+            return None
+        try:
+            shows.append((index, _shown(operations[index])))
+        except (TypeError, UnicodeDecodeError):
+            return None
+    return shows
+
+
+def _span(operations, start, stop, glyph):
+    """How many times wider than the word shown at ``start`` the words are
+    from it to the end of the word shown at ``stop``, in the text layer.
+
+    A word of *n* characters is *n* × ``glyph`` (Tesseract's font has one
+    width for every glyph, a fraction of the font size) × font size ×
+    stretch wide; the next word begins where ``Td`` moves. None when
+    something other than these is between them (a new text block).
+    """
+    size = stretch = None
+    for operands, operator in operations[:start]:
+        if str(operator) == "Tf" and len(operands) == 2:
+            size = float(operands[1])
+        elif str(operator) == "Tz" and len(operands) == 1:
+            stretch = float(operands[0])
+    if size is None or stretch is None:
+        return None
+
+    def width(index):
+        return len(_shown(operations[index])) * glyph * size * stretch / 100
+
+    first = width(start)
+    if first <= 0:
+        return None
+    moved = 0.0
+    for operands, operator in operations[start + 1 : stop]:
+        name = str(operator)
+        if name == "Td" and len(operands) == 2:
+            moved += float(operands[0])
+        elif name == "Tf" and len(operands) == 2:
+            size = float(operands[1])
+        elif name == "Tz" and len(operands) == 1:
+            stretch = float(operands[0])
+        elif name != "TJ":
+            return None
+    return (moved + width(stop)) / first if stop != start else 1.0
+
+
+def _shown(instruction):
+    """The text a ``[ <UTF-16BE> ] TJ`` shows."""
+    return bytes(instruction.operands[0][0]).decode("utf-16-be")
+
+
+def _glyph_width(page):
+    """The width of the text layer's glyphs, a fraction of the font size."""
+    for font in (page.Resources.get("/Font") or {}).values():
+        descendants = font.get("/DescendantFonts")
+        if descendants:
+            return float(descendants[0].get("/DW", 1000)) / 1000
+    return None
+
+
+def _put_number_pdf(pdf, words, found, number):
+    """The one-page ``pdf`` with ``number`` in its text layer; None if it fails.
+
+    The number's words (``found``, of :func:`number_words`) become one: the
+    first word shows what came before the number, the number and what
+    followed it in the last word («414/1» «998,» → «414/1998,»), the others
+    nothing. Its horizontal stretch (``Tz``) is set so that the new text
+    covers the boxes of all the number's words, as the old words did: a
+    viewer selects and finds the number where the page shows it. None when
+    the text layer's words are not the TSV's (nothing is then changed).
+    """
+    import pikepdf
+
+    first, last, offset, end, _read = found
+    try:
+        document = pikepdf.open(BytesIO(pdf))
+    except pikepdf.PdfError:
+        return None
+    with document:
+        if len(document.pages) != 1:
+            return None
+        page = document.pages[0]
+        operations = pikepdf.parse_content_stream(page)
+        shows = _shown_words(operations)
+        if shows is None or [word.rstrip(" ") for _index, word in shows] != [
+            word.text for word in words
+        ]:
+            return None
+        index, old = shows[first]
+        operands, operator = operations[index - 1]
+        if str(operator) != "Tz" or len(operands) != 1:
+            return None
+        # Tesseract stretches each word, with the space it puts after it,
+        # over the word's box; the new word goes over all the number's boxes.
+        glyph = _glyph_width(page)
+        factor = glyph and _span(operations, index, shows[last][0], glyph)
+        if not factor:
+            # Not one text line in the PDF: the TSV's boxes say it.
+            width = max(1, words[first].right - words[first].left)
+            factor = max(1, words[last].right - words[first].left) / width
+        end_word = shows[last][1]
+        joined = (
+            words[first].text[:offset]
+            + number
+            + words[last].text[end:]
+            + end_word[len(end_word.rstrip(" ")) :]
+        )
+        operations[index - 1] = pikepdf.ContentStreamInstruction(
+            [round(float(operands[0]) * factor * len(old) / len(joined), 3)],
+            pikepdf.Operator("Tz"),
+        )
+        for position in range(first, last + 1):
+            shown = pikepdf.String(
+                (joined if position == first else "").encode("utf-16-be")
+            )
+            operations[shows[position][0]] = pikepdf.ContentStreamInstruction(
+                [pikepdf.Array([shown])], pikepdf.Operator("TJ")
+            )
+        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+        output = BytesIO()
+        document.save(output, compress_streams=True)
+    return output.getvalue()
+
+
+def check_number(page, dpi, text, tsv, folder, timeout=NUMBER_TIMEOUT, pdf=None):
+    """Read the decision's number again.
+
+    Returns (text, pdf, verdict, number as read, as re-read, seconds).
+    ``page`` is the image Tesseract read, ``text``, ``tsv`` and ``pdf``
+    what it wrote. Nothing is run when the page names no number (verdict
+    None). The verdict is :func:`extract.check_number`'s, with the meeting
+    date's year as the page's support for a year; ``"failed"`` when the
+    second reading could not run (the text is then as read). A corrected
+    number replaces the page's reading in the text and in the PDF's text
+    layer (:func:`_put_number_pdf`; the PDF stays as read if its words do
+    not line up with the TSV's), nothing else changes.
     """
     from municipality.archive import extract
 
     words = _words(tsv)
     found = number_words(words)
     if found is None:
-        return text, None, "", (), 0.0
+        return text, pdf, None, "", (), 0.0
     first, last, _offset, _end, read = found
     started = time.perf_counter()
     try:
@@ -809,17 +949,20 @@ def check_number(page, dpi, text, tsv, folder, timeout=NUMBER_TIMEOUT):
             page, words[first : last + 1], dpi, folder, timeout
         )
     except OCRError:
-        return text, "failed", read, (), round(time.perf_counter() - started, 3)
-    seconds = round(time.perf_counter() - started, 3)
+        return text, pdf, "failed", read, (), round(time.perf_counter() - started, 3)
     meeting = extract.find_date(text)
     years = (meeting.year,) if meeting else ()
     verdict, number = extract.check_number(read, rereads, years)
     if number is not None and number != read:
         corrected = _put_number(text, words, found, number)
         if corrected is None:
-            return text, "unresolved", read, rereads, seconds
+            seconds = round(time.perf_counter() - started, 3)
+            return text, pdf, "unresolved", read, rereads, seconds
         text = corrected
-    return text, verdict, read, rereads, seconds
+        if pdf is not None:
+            pdf = _put_number_pdf(pdf, words, found, number) or pdf
+    seconds = round(time.perf_counter() - started, 3)
+    return text, pdf, verdict, read, rereads, seconds
 
 
 def ocr_page(
@@ -882,8 +1025,8 @@ def ocr_page(
         pdf = (folder / "out.pdf").read_bytes()
         check, read, rereads, reread_seconds = None, "", (), 0.0
         if read_number:
-            text, check, read, rereads, reread_seconds = check_number(
-                page, dpi, text, tsv, folder, min(timeout, NUMBER_TIMEOUT)
+            text, pdf, check, read, rereads, reread_seconds = check_number(
+                page, dpi, text, tsv, folder, min(timeout, NUMBER_TIMEOUT), pdf
             )
             seconds += reread_seconds
     confidence, words = word_confidence(tsv)
