@@ -256,3 +256,40 @@ def test_stock_pipeline_misses_unaccented_greek():
     okapi.index_doc(1, "Η απόφαση του Δημοτικού Συμβουλίου.")
     for query in ("αποφαση", "ΑΠΟΦΑΣΗ", "δημοτικο συμβουλιο"):
         assert not QueryParser(lexicon).parseQuery(query).executeQuery(okapi)
+
+
+# -- inflection_key: the forms of a noun as one, for facets ---------------------
+
+
+@pytest.mark.parametrize(
+    ("forms", "key"),
+    [
+        (("ύδρευση", "ύδρευσης", "Ὕδρευσις", "υδρεύσεως", "ΥΔΡΕΥΣΗ"), "υδρευσ"),
+        (("προϋπολογισμός", "προϋπολογισμού", "Προϋπολογισμοῦ"), "προυπολογισμ"),
+        (("κοινότης", "κοινότητος", "κοινότητας", "κοινότητα"), "κοινοτητ"),
+        (("συμβούλιον", "συμβουλίου", "συμβούλιο", "συμβουλίων"), "συμβουλι"),
+        (("απόρριμμα", "απορρίμματος", "απορρίμματα", "απορριμμάτων"), "απορριμμ"),
+        (("κράτος", "κράτους"), "κρατ"),
+        (("οδός", "οδού", "οδών"), "οδ"),
+        (("δημοτικόν", "δημοτική", "δημοτικής", "δημοτικοί"), "δημοτικ"),
+    ],
+)
+def test_inflection_key_joins_the_forms_of_a_word(forms, key):
+    assert {textindex.inflection_key(fold(form)) for form in forms} == {key}
+
+
+def test_inflection_key_keeps_apart_what_the_stem_joins():
+    # Snowball takes «-ισμός» for a suffix: οικισμός, οικία and οίκος are
+    # one term of the search, three words of a facet.
+    words = ("οικισμός", "οικία", "οίκος")
+    assert {stem(fold(word)) for word in words} == {"οικ"}
+    assert [textindex.inflection_key(fold(word)) for word in words] == [
+        "οικισμ",
+        "οικι",
+        "οικ",
+    ]
+
+
+@pytest.mark.parametrize("word", ["plone", "1987", "abc1", "οδη"])
+def test_inflection_key_leaves_other_words(word):
+    assert textindex.inflection_key(word) == word

@@ -196,3 +196,37 @@ def test_archive_1003_indexes_the_confidence(portal, setup_tool):
     )
     assert [b.UID for b in found] == [decision.UID()]
     assert setup_tool.listUpgrades("municipality.archive:default") == []
+
+
+def test_archive_1004_one_subject_word_for_its_forms(portal, setup_tool):
+    from municipality.archive.setuphandlers import get_archive
+    from types import SimpleNamespace
+
+    catalog = portal.portal_catalog
+    with api.env.adopt_roles(["Manager"]):
+        decision = api.content.create(
+            container=get_archive(portal),
+            type="HistoricalDecision",
+            id="upgrade-stems",
+            number="7",
+            year=1987,
+        )
+        decision.subject = "Ψήφιση του προϋπολογισμού"
+        decision.reindexObject()
+    index = catalog._catalog.getIndex("archive_subject_terms")
+    (brain,) = catalog.unrestrictedSearchResults(UID=decision.UID())
+    rid = brain.getRID()
+    # What the index held before 1004: the words folded, not stemmed.
+    index.unindex_object(rid)
+    index.index_object(
+        rid, SimpleNamespace(archive_subject_terms=["ψηφιση", "προυπολογισμου"])
+    )
+    assert list(index.uniqueValues()) == ["προυπολογισμου", "ψηφιση"]
+    setup_tool.setLastVersionForProfile("municipality.archive:default", "1003")
+
+    _upgrade(setup_tool, "municipality.archive:default")
+
+    assert sorted(index.uniqueValues()) == ["προυπολογισμ", "ψηφισ"]
+    found = catalog.unrestrictedSearchResults(archive_subject_terms="προυπολογισμ")
+    assert [b.UID for b in found] == [decision.UID()]
+    assert setup_tool.listUpgrades("municipality.archive:default") == []

@@ -44,6 +44,12 @@ def _fold(text):
     return fold(text)
 
 
+def _key(word):
+    from municipality.core.textindex import inflection_key
+
+    return inflection_key(word)
+
+
 def stop_words():
     """The folded stop-words (computed once, with core's own folding)."""
     global _stop_words
@@ -53,11 +59,16 @@ def stop_words():
 
 
 def subject_terms(subject):
-    """The significant words of a subject, folded, unique, in order.
+    """The significant words of a subject, folded, each form of a word as
+    one, unique, in order.
 
     «Έγκριση του προϋπολογισμού του Δήμου για το 1987» →
-    ``["εγκριση", "προυπολογισμου"]`` (as ``fold`` writes them): words
-    under four letters, numbers and :data:`SUBJECT_STOP_WORDS` are left out.
+    ``["εγκρισ", "προυπολογισμ"]`` (core's ``fold`` and ``inflection_key``):
+    «προϋπολογισμός», «προϋπολογισμού» and the polytonic «Προϋπολογισμοῦ»
+    are one subject word. Only the case and number ending goes, not the
+    search's stem, which would make «οικισμός» and «οικία» one facet. Words
+    under four letters, numbers and :data:`SUBJECT_STOP_WORDS` (compared
+    folded, before the ending goes) are left out.
     """
     result = []
     skip = stop_words()
@@ -66,8 +77,9 @@ def subject_terms(subject):
             continue
         if "_" in word:
             continue
-        if word not in result:
-            result.append(word)
+        term = _key(word)
+        if term not in result:
+            result.append(term)
     return result
 
 

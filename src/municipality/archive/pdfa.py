@@ -125,9 +125,9 @@ def _share_fonts(pdf):
 def _font_key(font):
     try:
         descendant = font.DescendantFonts[0]
-        program = descendant.FontDescriptor.FontFile2.read_raw_bytes()
-        cid_map = descendant.CIDToGIDMap.read_raw_bytes()
-        to_unicode = font.ToUnicode.read_raw_bytes()
+        program = descendant.FontDescriptor.FontFile2.read_bytes()
+        cid_map = descendant.CIDToGIDMap.read_bytes()
+        to_unicode = font.ToUnicode.read_bytes()
         widths = repr(descendant.get("/W")) + repr(descendant.get("/DW"))
     except (AttributeError, IndexError, KeyError, pikepdf.PdfError):
         return None

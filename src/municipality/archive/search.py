@@ -60,6 +60,7 @@ from municipality.core.scorecache import catalog_state
 from municipality.core.scorecache import scoring
 from municipality.core.textindex import fold
 from municipality.core.textindex import highlight
+from municipality.core.textindex import inflection_key
 from municipality.core.textindex import query_terms
 from municipality.core.textindex import terms
 from persistent.list import PersistentList
@@ -646,10 +647,11 @@ _LABEL_CACHE_SIZE = 20000
 
 
 def _label_from(text, term):
-    """The word of ``text`` whose folded form is ``term``, as written there
-    (small letters unless a capital inside the text says it is a name)."""
+    """The word of ``text`` whose subject term (folded, its ending gone) is ``term``,
+    as written there (small letters unless a capital inside the text says
+    it is a name)."""
     for position, word in enumerate(query_words(text or "")):
-        if word.isdigit() or fold(word) != term:
+        if word.isdigit() or inflection_key(fold(word)) != term:
             continue
         if word.isupper() or position == 0:
             return word.lower()
@@ -657,11 +659,24 @@ def _label_from(text, term):
     return None
 
 
-def _term_label(catalog, term, rs):
-    """A readable word for a subject term (the index keeps them folded:
-    «προυπολογισμου»): the word as a decision of the result writes it
-    («προϋπολογισμού»). Remembered between requests."""
-    label = _label_cache.get(term)
+# Breathings, the grave, the circumflex and the iota subscript (decomposed).
+_POLYTONIC = frozenset("\u0300\u0313\u0314\u0342\u0345")
+
+
+def _polytonic(word):
+    """True when ``word`` is written with polytonic marks («ὕδρευσις»)."""
+    return any(char in _POLYTONIC for char in unicodedata.normalize("NFD", word))
+
+
+def _term_label(catalog, term, rs, state=None):
+    """A readable word for a subject term (the index keeps them folded,
+    without their ending: «προυπολογισμ»): the word as a decision of the
+    result writes it («προϋπολογισμού»), in monotonic spelling when one of
+    the first few decisions has it (not «ὕδρευσις» when «ύδρευση» is
+    there). Remembered between requests while the catalog (``state``, of
+    ``catalog_state``: its database, its change counter) stays as it was."""
+    key = (state, term)
+    label = _label_cache.get(key) if state is not None else None
     if label is not None:
         return label
     cat = catalog._catalog
@@ -675,18 +690,21 @@ def _term_label(catalog, term, rs):
         # The title holds the subject (maybe shortened): no object to load.
         title = cat.getMetadataForRID(rid).get("Title") or ""
         subject = title.split(" — ", 1)[1] if " — " in title else title
-        label = _label_from(subject, term)
-        if label is None:
+        found = _label_from(subject, term)
+        if found is None:
             obj = cat[rid].getObject()
-            label = _label_from(getattr(obj, "subject", ""), term)
+            found = _label_from(getattr(obj, "subject", ""), term)
+        if label is None or (found is not None and _polytonic(label)):
+            label = found
         checked += 1
-        if label is not None or checked >= 3:
+        if (label is not None and not _polytonic(label)) or checked >= 5:
             break
     if label is None:
         return term
-    if len(_label_cache) > _LABEL_CACHE_SIZE:
-        _label_cache.clear()
-    _label_cache[term] = label
+    if state is not None:
+        if len(_label_cache) > _LABEL_CACHE_SIZE:
+            _label_cache.clear()
+        _label_cache[key] = label
     return label
 
 
@@ -698,12 +716,14 @@ def get_catalog(context):
 
 
 def _resolve_term(catalog, term):
-    """The index key of a subject word: as given when the index has it,
-    else the word folded (a word typed by hand: «Προϋπολογισμού»)."""
+    """The index key of a subject word: as given when the index has it (a
+    facet's link), else the word folded, its ending gone (a word typed by
+    hand, «Προϋπολογισμού», or a link made when the index kept whole words,
+    «προυπολογισμου»)."""
     index = catalog._catalog.getIndex(TERMS_INDEX)
     if term in index._index:
         return term
-    return fold(term)
+    return inflection_key(fold(term))
 
 
 def run(context, query, facets=FACETS, request=None):
@@ -828,15 +848,16 @@ def _term_facet(catalog, base, query, rs, resolved_terms):
         base, rs, base.terms(terms_unindex), _count_keywords, terms_unindex
     )
     total = len(rs)
+    state = catalog_state(catalog)
     facet = [
-        FacetValue(given, total, _term_label(catalog, term, rs), True)
+        FacetValue(given, total, _term_label(catalog, term, rs, state), True)
         for term, given in zip(resolved_terms, query.terms, strict=True)
     ]
     for term in resolved_terms:
         counts.pop(term, None)
     top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     facet.extend(
-        FacetValue(term, number, _term_label(catalog, term, rs))
+        FacetValue(term, number, _term_label(catalog, term, rs, state))
         for term, number in top[:TOP_TERMS]
     )
     return facet

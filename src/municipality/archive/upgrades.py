@@ -33,3 +33,14 @@ def confidence_index(setup_tool):
         catalog.catalog_object(
             obj, brain.getPath(), idxs=["archive_confidence_rank"], update_metadata=0
         )
+
+
+def subject_word_forms(setup_tool):
+    """1004: each subject word indexed once for all its forms (one facet
+    for «προϋπολογισμός» and «προϋπολογισμού»)."""
+    catalog = api.portal.get_tool("portal_catalog")
+    for brain in catalog.unrestrictedSearchResults(portal_type="HistoricalDecision"):
+        obj = brain._unrestrictedGetObject()
+        catalog.catalog_object(
+            obj, brain.getPath(), idxs=["archive_subject_terms"], update_metadata=0
+        )
