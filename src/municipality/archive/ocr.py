@@ -103,7 +103,8 @@ class PageResult:
     reading agrees), ``"corrected"`` (the second reading resolved a
     misreading: ``text`` and the text layer of ``pdf`` have its number),
     ``"unresolved"`` (they disagree and ``text`` keeps the page's reading:
-    the number needs a reader) or ``"failed"`` (the second reading could not run);
+    the number needs a reader) or ``"failed"`` (the second reading could
+    not run);
     ``number_read`` is the number as the page's reading had it,
     ``number_rereads`` as the second reading had it (one reading a scale of
     :data:`NUMBER_SCALES`), ``number_seconds`` the second reading's time

@@ -647,9 +647,9 @@ _LABEL_CACHE_SIZE = 20000
 
 
 def _label_from(text, term):
-    """The word of ``text`` whose subject term (folded, its ending gone) is ``term``,
-    as written there (small letters unless a capital inside the text says
-    it is a name)."""
+    """The word of ``text`` whose subject term (folded, its ending gone) is
+    ``term``, as written there (small letters unless a capital inside the
+    text says it is a name)."""
     for position, word in enumerate(query_words(text or "")):
         if word.isdigit() or inflection_key(fold(word)) != term:
             continue
@@ -791,7 +791,7 @@ def run(context, query, facets=FACETS, request=None):
     hits = [_hit(portal, archive, cat, rid, query, request) for rid in rids]
     hits = [hit for hit in hits if hit is not None]
 
-    result_facets = _facets(catalog, base, query, free, rs, resolved, facets)
+    result_facets = _facets(catalog, base, query, free, rs, resolved, facets, state)
     return Results(query, total, hits, result_facets, notice)
 
 
@@ -801,12 +801,12 @@ def _intersect(rs, rows):
     return intersection(rs, rows)
 
 
-def _facets(catalog, base, query, free, rs, resolved_terms, names):
+def _facets(catalog, base, query, free, rs, resolved_terms, names, state=None):
     result = {"decade": [], "year": [], "term": []}
     if "decade" in names or "year" in names:
         result.update(_time_facets(catalog, base, query, free))
     if "term" in names and rs:
-        result["term"] = _term_facet(catalog, base, query, rs, resolved_terms)
+        result["term"] = _term_facet(catalog, base, query, rs, resolved_terms, state)
     return result
 
 
@@ -840,7 +840,7 @@ def _time_facets(catalog, base, query, free):
     return {"decade": decade_facet, "year": year_facet}
 
 
-def _term_facet(catalog, base, query, rs, resolved_terms):
+def _term_facet(catalog, base, query, rs, resolved_terms, state=None):
     """The subject words chosen (first, active), then the most frequent
     others of the result."""
     terms_unindex = catalog._catalog.getIndex(TERMS_INDEX)._unindex
@@ -848,7 +848,6 @@ def _term_facet(catalog, base, query, rs, resolved_terms):
         base, rs, base.terms(terms_unindex), _count_keywords, terms_unindex
     )
     total = len(rs)
-    state = catalog_state(catalog)
     facet = [
         FacetValue(given, total, _term_label(catalog, term, rs, state), True)
         for term, given in zip(resolved_terms, query.terms, strict=True)

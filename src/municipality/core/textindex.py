@@ -196,8 +196,8 @@ def inflection_key(word):
     demotic. «ύδρευση», «ύδρευσης», «Ὕδρευσις», «υδρεύσεως» are
     ``υδρευσ``; «οικισμός», «οικισμού» are ``οικισμ`` and «οικία» ``οικι``
     (Snowball stems all three «οικ»); «οδός», «οδού», «οδών» ``οδ``. At
-    least two letters stay. Other
-    words — Latin, numbers, mixed — are returned unchanged.
+    least two letters stay. Other words — Latin, numbers, mixed — are
+    returned unchanged.
     """
     if len(word) < 4 or not _GREEK_WORD.fullmatch(word):
         return word
