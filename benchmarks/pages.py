@@ -1,15 +1,23 @@
-"""The Diazo theme's transform: Barceloneta's rules against ours.
+"""What public pages cost where we do it differently from Plone.
 
-Our ``core/theme/rules.xml`` is Barceloneta's rules with the content side
-spelled with XPath ``id()`` instead of CSS selectors (docs/architecture.md,
-«The theme»). This measures what that buys, in one process and one run:
-public pages rendered without the theme (anonymous), then each page
-transformed ``--runs`` times with each set of rules in turn (interleaved),
-the medians printed, and the two results compared (they must be the same).
-The reference rules are ``tests/core/data/barceloneta-rules.xml``, put in
-the site's persistent theme folder for the run and not committed.
+Two comparisons in one process and one run, each made ``--runs`` times
+one way and the other in turn (interleaved), the medians printed and the
+two results compared (they must be the same):
 
-    .venv/bin/python benchmarks/theme.py [--instance theme] [--pages 2000]
+* **the Diazo transform**: our ``core/theme/rules.xml`` is Barceloneta's
+  rules with the content side spelled with XPath ``id()`` instead of CSS
+  selectors (docs/architecture.md, «The theme»). Public pages are rendered
+  without the theme (anonymous), then transformed with Barceloneta's rules
+  (``tests/core/data/barceloneta-rules.xml``, put in the site's persistent
+  theme folder for the run and not committed) and with ours;
+* **the home page** made (before the theme) with Plone's ways of asking
+  whether an add-on is installed (the installer's
+  ``is_product_installed``), of drawing an icon (``@@iconresolver`` each
+  time) and of listing the languages (``LanguageSelector.languages``), and
+  with ours (``eservices.is_addon_installed``, ``HomeView.icon``,
+  ``LanguageSwitcherViewlet.languages``).
+
+    .venv/bin/python benchmarks/pages.py [--instance theme] [--pages 2000]
         [--runs 200]
 
 It makes (or reuses) the benchmark instance ``var/benchmarks/<instance>``
@@ -25,6 +33,7 @@ process is printed.
 from pathlib import Path
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -32,11 +41,16 @@ import time
 
 # zconsole gives the script no ``__file__``; it runs it in the checkout.
 ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else Path()
+TOKEN = re.compile(r"\b[0-9a-f]{40}\b")  # plone.protect's CSRF tokens
 PAGES = (
     ("front page", "", {}),
     ("archive home", "archive", {}),
     ("archive search", "archive/@@archive-search", {"q": "ύδρευση"}),
-    ("archive search, 2 words", "archive/@@archive-search", {"q": "ΔΗΜΟΤΙΚΟΥ σχολειου"}),
+    (
+        "archive search, 2 words",
+        "archive/@@archive-search",
+        {"q": "ΔΗΜΟΤΙΚΟΥ σχολειου"},
+    ),
 )
 
 
@@ -48,7 +62,9 @@ def outer(args):
     bench.prepare()
     corpus = ROOT / "benchmarks" / "archive_corpus.py"
     bench.zconsole(corpus, "--pages", str(args.pages))
-    bench.zconsole(ROOT / "benchmarks" / "theme.py", "--inner", "--runs", str(args.runs))
+    bench.zconsole(
+        ROOT / "benchmarks" / "pages.py", "--inner", "--runs", str(args.runs)
+    )
 
 
 def inner(args, app):
@@ -137,7 +153,76 @@ def inner(args, app):
             + f" {medians[0] / medians[1]:>6.2f}×"
             + ("" if same else "  DIFFERENT OUTPUT")
         )
+    home_page(args.runs, portal, request)
     print(f"\npeak resident memory: {memory_kb(os.getpid()) / 1024:.0f} MB")
+
+
+def home_page(runs, portal, request):
+    """The front page made (no theme) with Plone's ways and with ours."""
+    from municipality.core import eservices
+    from municipality.core.browser import home
+    from municipality.core.browser import viewlets
+    from plone.app.i18n.locales.browser.selector import LanguageSelector
+    from Products.CMFCore.utils import getToolByName
+    from Products.CMFPlone.utils import get_installer
+    from zope.annotation.interfaces import IAnnotations
+    from zope.globalrequest import getRequest
+
+    def is_addon_installed(context, addon, request=None):
+        # eservices.is_addon_installed as it was, with Plone's installer.
+        if request is None:
+            request = getRequest()
+        cache = IAnnotations(request, {}) if request is not None else {}
+        installed = cache.setdefault(eservices._CACHE_KEY, {})
+        if addon not in installed:
+            portal = getToolByName(context, "portal_url").getPortalObject()
+            installed[addon] = bool(
+                get_installer(portal, request).is_product_installed(addon)
+            )
+        return installed[addon]
+
+    def icon(self, name):
+        icons = self.context.restrictedTraverse("@@iconresolver")
+        return icons.tag(name, tag_class=home.ICON_CLASS)
+
+    switcher = viewlets.LanguageSwitcherViewlet
+    ways = {
+        "Plone's": (is_addon_installed, icon, LanguageSelector.languages),
+        "ours": (eservices.is_addon_installed, home.HomeView.icon, switcher.languages),
+    }
+    request["ACTUAL_URL"] = portal.absolute_url()
+    request.form.clear()
+    times = {name: [] for name in ways}
+    results = {}
+    try:
+        for _ in range(runs):
+            for name, (installed, icon_, languages) in ways.items():
+                eservices.is_addon_installed = installed
+                home.HomeView.icon = icon_
+                switcher.languages = languages
+                # A new request's worth of memos (plone.memoize, our caches).
+                IAnnotations(request).clear()
+                view = portal.restrictedTraverse(portal.getLayout())
+                request["PUBLISHED"] = view
+                started = time.perf_counter()
+                html = view()
+                times[name].append(time.perf_counter() - started)
+                results[name] = TOKEN.sub("TOKEN", html)
+    finally:
+        installed, icon_, languages = ways["ours"]
+        eservices.is_addon_installed = installed
+        home.HomeView.icon = icon_
+        switcher.languages = languages
+    medians = [statistics.median(t) * 1000 for t in times.values()]
+    same = len(set(results.values())) == 1
+    print(f"\n{runs} home pages made (no theme) each way, interleaved; median ms\n")
+    print(f"{'page':26} {'HTML':>8} " + " ".join(f"{n:>20}" for n in ways) + "   ratio")
+    print(
+        f"{'front page':26} {len(html):>8} "
+        + " ".join(f"{m:>20.2f}" for m in medians)
+        + f" {medians[0] / medians[1]:>6.2f}×"
+        + ("" if same else "  DIFFERENT OUTPUT")
+    )
 
 
 def main():

@@ -10,7 +10,8 @@ whose add-on is installed is a link to its start view, the others are shown as
 from dataclasses import dataclass
 from municipality import _
 from Products.CMFCore.utils import getToolByName
-from Products.CMFPlone.utils import get_installer
+from Products.GenericSetup import profile_registry
+from Products.GenericSetup.tool import UNKNOWN
 from typing import NamedTuple
 from zope.annotation.interfaces import IAnnotations
 from zope.globalrequest import getRequest
@@ -230,17 +231,26 @@ def is_addon_installed(context, addon, request=None):
     """Whether ``addon`` is installed on the site of ``context``.
 
     The answer is remembered for the rest of the request: the home page asks
-    once per service, and several services share an add-on.
+    once per service, and several services share an add-on. Asked of
+    ``portal_setup`` by the add-on's ``default`` profile, as Plone's
+    installer does in the end: its ``is_product_installed`` first reads the
+    information of every profile there is to find that one (7 % of the
+    home page). An add-on whose code is gone (its profile no longer
+    registered) is not installed, as for Plone's installer.
     """
     if request is None:
         request = getRequest()
     cache = IAnnotations(request, {}) if request is not None else {}
     installed = cache.setdefault(_CACHE_KEY, {})
     if addon not in installed:
-        portal = getToolByName(context, "portal_url").getPortalObject()
-        installed[addon] = bool(
-            get_installer(portal, request).is_product_installed(addon)
-        )
+        profile = f"{addon}:default"
+        try:
+            profile_registry.getProfileInfo(profile)
+        except KeyError:
+            installed[addon] = False
+        else:
+            setup = getToolByName(context, "portal_setup")
+            installed[addon] = setup.getLastVersionForProfile(profile) != UNKNOWN
     return installed[addon]
 
 

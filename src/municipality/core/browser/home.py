@@ -9,10 +9,15 @@ from plone.app.event.base import ulocalized_time
 from plone.memoize.view import memoize
 from Products.CMFCore.utils import getToolByName
 from Products.Five.browser import BrowserView
+from zope.component import getMultiAdapter
 
 
 # The name of the view, and the site root's layout while the add-on is installed.
 HOME_VIEW = "municipality-home"
+
+ICON_CLASS = "eservice-icon-svg"
+# The e-services' icons as inline SVG: icon file → markup.
+_ICONS = {}
 
 NEWS_LIMIT = 3
 EVENTS_LIMIT = 3
@@ -50,9 +55,19 @@ class HomeView(BrowserView):
         return services_by_category(self.context, self.request)
 
     def icon(self, name):
-        """An icon as inline SVG, hidden from screen readers by the template."""
-        icons = self.context.restrictedTraverse("@@iconresolver")
-        return icons.tag(name, tag_class="eservice-icon-svg")
+        """An icon as inline SVG, hidden from screen readers by the template.
+
+        Plone's icon resolver reads and parses the SVG file each time (a
+        tenth of the home page, with its twenty icons): the markup is kept
+        per process, by the file the registry names for the icon, so that
+        an icon given another file in the registry is read anew.
+        """
+        icons = getMultiAdapter((self.context, self.request), name="iconresolver")
+        key = icons.lookup(name)
+        markup = _ICONS.get(key)
+        if markup is None:
+            markup = _ICONS[key] = icons.tag(name, tag_class=ICON_CLASS)
+        return markup
 
     @memoize
     def news(self):

@@ -10,6 +10,7 @@ from plone.app.i18n.locales.browser.selector import LanguageSelector
 from plone.app.layout.viewlets.common import LogoViewlet
 from plone.app.layout.viewlets.common import ViewletBase
 from plone.base.interfaces import ISiteSchema
+from plone.i18n.locales.interfaces import IContentLanguageAvailability
 from plone.registry.interfaces import IRegistry
 from Products.CMFPlone.utils import getSiteLogo
 from Products.Five.browser.pagetemplatefile import ViewPageTemplateFile
@@ -88,6 +89,27 @@ class LanguageSwitcherViewlet(LanguageSelector):
     def render(self):
         """The viewlet's HTML (Plone's LanguageSelector has no template of its own)."""
         return self.index()
+
+    def languages(self):
+        """The site's languages in their order, each with Plone's information
+        on it (``native``, ``name`` …), ``code`` and ``selected``.
+
+        What Plone's ``LanguageSelector.languages`` returns, without its
+        way there: it builds the information of all 200-odd languages and
+        reads the site's own from the registry once for each (3 % of every
+        page).
+        """
+        if self.tool is None:
+            return []
+        current = self.tool.getLanguageBindings(self.request)[0]
+        known = getUtility(IContentLanguageAvailability).getLanguages(
+            combined=self.tool.use_combined_language_codes
+        )
+        return [
+            dict(known[code], code=code, selected=code == current)
+            for code in self.tool.getSupportedLanguages()
+            if code in known
+        ]
 
     def links(self):
         """One dict per language: code, label, name, url, selected."""
