@@ -319,3 +319,80 @@ def test_check_number_several_readings():
     )
     assert extract.check_number("220/2000", ()) == ("unresolved", None)
     assert extract.check_number("3689/2009", ("", "389/2009")) == ("unresolved", None)
+
+
+# -- the meeting date read twice (ocr.check_number_and_date) -------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "rereads", "weekday", "expected"),
+    [
+        # (day, month, year) as the page's reading has them; the second
+        # readings of the day's and the year's word (two scales); what the
+        # page names the day. All from generated pages (docs/archive-ocr.md).
+        (("17", 7, "2009"), (("17", "17"), ("2009", "2009")), 4, (2009, 7, 17)),
+        # Digits put in: the Greek model's slip on wide digits.
+        (("6", 1, "196868"), (("6", "6"), ("1988", "1988")), 2, (1988, 1, 6)),
+        (("23", 1, "20083"), (("23", "23"), ("2003", "2003")), 3, (2003, 1, 23)),
+        (("8", 7, "13964"), (("8", "8"), ("1964", "1964")), None, (1964, 7, 8)),
+        # A digit read as another, settled by the day of the week.
+        (("19", 10, "1996"), (("19", "19"), ("1986", "1986")), 6, (1986, 10, 19)),
+        (("22", 9, "1952"), (("23", "23"), ("1952", "1952")), 1, (1952, 9, 23)),
+        # «Ίη», «θην»: the day read as a letter.
+        (("", 8, "1998"), (("1", "1"), ("1998", "1998")), 5, (1998, 8, 1)),
+        (("", 9, "1955"), (("6", "6"), ("19555", "1955")), 1, (1955, 9, 6)),
+    ],
+)
+def test_check_date(read, rereads, weekday, expected):
+    day, month, year = read
+    verdict, date = extract.check_date(day, month, year, *rereads, weekday)
+    assert date == datetime.date(*expected)
+    assert verdict == (
+        "confirmed"
+        if read == (str(date.day), date.month, str(date.year))
+        else "corrected"
+    )
+
+
+@pytest.mark.parametrize(
+    ("read", "rereads", "weekday"),
+    [
+        # A digit read as another and nothing to say which is right.
+        (("19", 10, "1996"), (("19", "19"), ("1986", "1986")), None),
+        (("22", 9, "1952"), (("23", "23"), ("1952", "1952")), None),
+        (("", 8, "1998"), (("1", "1"), ("1998", "1998")), None),
+        # The day of the week is the page's reading's, not the second's.
+        (("22", 9, "1952"), (("23", "23"), ("1952", "1952")), 0),
+        # Digits put in, but the corrected date is another day of the week.
+        (("6", 1, "196868"), (("6", "6"), ("1988", "1988")), 3),
+        # The second readings disagree, none is the page's.
+        (("6", 1, "196868"), (("6", "6"), ("1988", "1968")), None),
+        # Nothing, or no year, or no such day.
+        (("", 6, "1965"), (("", ""), ("1965", "1965")), 5),
+        (("6", 1, "196868"), (("6", "6"), ("19868", "19868")), None),
+        (("31", 2, "1987"), (("31", "31"), ("1987", "1987")), None),
+        (("6", 1, "0988"), (("6", "6"), ("0988", "0988")), None),
+    ],
+)
+def test_check_date_unresolved(read, rereads, weekday):
+    day, month, year = read
+    assert extract.check_date(day, month, year, *rereads, weekday) == (
+        "unresolved",
+        None,
+    )
+
+
+def test_date_words_pieces():
+    fold = extract.fold
+    assert extract.month_of(fold("Σεπτεµβρίου,")) == 9  # a micro sign for μ
+    assert extract.month_of(fold("Ἰουλίου")) == 7
+    assert extract.month_of(fold("Απριλίου")) == 4
+    assert extract.month_of(fold("Ιουλίου1988")) is None
+    assert extract.weekday_of(fold("Τετάρτη")) == 2
+    assert extract.weekday_of(fold("Σάββατον")) == 5
+    assert extract.weekday_of(fold("Κυριακήν")) == 6
+    assert extract.weekday_of(fold("ημέρα")) is None
+    text = fold("Σήμερα, την 6η Ιανουαρίου 1988, ημέρα Τετάρτη")
+    assert extract.meeting_phrase(text, 12, 32)
+    text = fold("σύμφωνα με το ΦΕΚ της 6ης Ιανουαρίου 1988 και")
+    assert not extract.meeting_phrase(text, 22, 41)

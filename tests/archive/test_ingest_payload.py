@@ -47,6 +47,34 @@ def test_the_second_reading_of_the_number(checks, extra):
     ]
 
 
+@pytest.mark.parametrize(
+    ("checks", "extra"),
+    [
+        ((None, "confirmed"), []),
+        (("corrected",), ["date_corrected"]),
+        ((None, "unresolved"), ["date_unconfirmed"]),
+        (("failed",), ["date_unconfirmed"]),
+        ((), []),
+    ],
+)
+def test_the_second_reading_of_the_date(checks, extra):
+    facts = read_metadata(decision(), TEXT, (), checks)
+    assert facts.reasons == [
+        "number_from_text",
+        "date_from_text",
+        *extra,
+        "year_from_text",
+    ]
+
+
+def test_the_manifests_date_needs_no_second_reading():
+    facts = read_metadata(
+        decision(meeting_date=datetime.date(2009, 3, 3)), TEXT, (), ("unresolved",)
+    )
+    assert "date_unconfirmed" not in facts.reasons
+    assert "date_from_text" not in facts.reasons
+
+
 def test_the_manifests_number_needs_no_second_reading():
     facts = read_metadata(
         decision(number="389", year=2009, meeting_date=datetime.date(2009, 3, 3)),

@@ -13,6 +13,7 @@ from PIL import Image
 from PIL import ImageChops
 from PIL import ImageDraw
 
+import datetime
 import pikepdf
 import pytest
 import re
@@ -463,11 +464,14 @@ def test_ocr_page_without_the_number_check(spy):
 def test_ocr_page_number_readings_disagree(monkeypatch):
     """A second reading that cannot be reconciled changes nothing."""
 
-    def disagreeing(page, words, dpi, folder, timeout):
-        # A digit the page's reading has not: not a slip of the Greek model.
-        return ("3869/2009", "3869/2009")
+    read_again = ocr._read_again
 
-    monkeypatch.setattr(ocr, "_read_number_again", disagreeing)
+    def disagreeing(page, groups, dpi, folder, timeout, what):
+        readings = read_again(page, groups, dpi, folder, timeout, what)
+        # A digit the page's reading has not: not a slip of the Greek model.
+        return (("3869/2009", "3869/2009"), *readings[1:])
+
+    monkeypatch.setattr(ocr, "_read_again", disagreeing)
     result = ocr.ocr_page(short_page(MISREAD))
     assert result.number_check == "unresolved"
     assert result.number_rereads == ("3869/2009", "3869/2009")
@@ -763,3 +767,137 @@ def test_put_number_words_that_do_not_line_up():
         ocr._put_number("Αριθμός Απόφασης x 3689/2009", words, found, "389/2009")
         is None
     )
+
+
+# -- the meeting date read twice ---------------------------------------------
+
+DATE_LINE = [
+    ("Σήμερα,", 10, 150),
+    ("την", 170, 60),
+    ("6η", 240, 40),
+    ("Ιανουαρίου", 290, 200),
+    ("196868,", 500, 140),
+    ("ημέρα", 650, 100),
+    ("Τετάρτη", 760, 140),
+    ("και", 910, 60),
+]
+
+
+def test_date_words():
+    words = ocr._words(tsv(HEADER, DATE_LINE))
+    found = ocr.date_words(words)
+    assert found == ocr.DateWords(
+        day=3,
+        month=4,
+        year=5,
+        month_number=1,
+        day_read="6",
+        year_read="196868",
+        day_end=1,
+        year_end=6,
+        weekday=2,
+    )
+    # Day and year as they will be put in: the ending and the comma stay.
+    text = "ΑΠΟΣΠΑΣΜΑ\n" + " ".join(word for word, _left, _width in DATE_LINE)
+    changes = [
+        (found.year, found.year, 0, found.year_end, "1988"),
+        (found.day, found.day, 0, found.day_end, "6"),
+    ]
+    assert ocr._put_words(text, words, changes) == (
+        "ΑΠΟΣΠΑΣΜΑ\nΣήμερα, την 6η Ιανουαρίου 1988, ημέρα Τετάρτη και"
+    )
+
+
+def test_date_words_polytonic_and_read_as_letters():
+    words = ocr._words(
+        tsv(
+            [
+                ("Σήμερον", 10, 150),
+                ("τὴν", 170, 60),
+                ("θην", 240, 60),
+                ("τοῦ", 310, 60),
+                ("μηνὸς", 380, 100),
+                ("Σεπτεμβρίου", 490, 200),
+                ("τοῦ", 700, 60),
+                ("ἔτους", 770, 100),
+                ("1955,", 880, 100),
+                ("ἡμέραν", 990, 120),
+                ("Τρίτην", 1120, 120),
+            ]
+        )
+    )
+    found = ocr.date_words(words)
+    assert (found.day, found.month, found.year) == (2, 5, 8)
+    assert (found.day_read, found.year_read, found.weekday) == ("", "1955", 1)
+    assert found.day_end == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Not the meeting's: the date of a paper cited.
+        [
+            ("ΦΕΚ", 10, 80),
+            ("της", 100, 60),
+            ("6ης", 170, 60),
+            ("Ιανουαρίου", 240, 200),
+            ("1988", 450, 100),
+        ],
+        # A letter for a day, not after «την».
+        [
+            ("Σήμερα", 10, 150),
+            ("δη", 170, 40),
+            ("Ιανουαρίου", 220, 200),
+            ("1988", 430, 100),
+        ],
+        # No year after the month.
+        [
+            ("Σήμερα,", 10, 150),
+            ("την", 170, 60),
+            ("6η", 240, 40),
+            ("Ιανουαρίου", 290, 200),
+            ("ημέρα", 500, 100),
+        ],
+    ],
+)
+def test_date_words_none(line):
+    assert ocr.date_words(ocr._words(tsv(line))) is None
+
+
+# A short page whose meeting date the ``ell`` model misreads («196868,»),
+# as its number («5368/1988»).
+MISREAD_DATE = (
+    "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ\nΑριθμός Απόφασης 38/1988\n"
+    "Σήμερα, την 6η Ιανουαρίου 1988, ημέρα Τετάρτη και ώρα 11:00, συνήλθε "
+    "σε τακτική συνεδρίαση το Δημοτικό Συμβούλιο."
+)
+
+
+def test_ocr_page_misread_date_is_read_again(spy):
+    result = ocr.ocr_page(short_page(MISREAD_DATE))
+    assert len(spy) == 2  # the page, then its number and date in one run
+    assert result.date_read == "6η Ιανουαρίου 196868,"
+    assert result.date_rereads == ("6 1988",) * len(ocr.NUMBER_SCALES)
+    assert result.date_check == "corrected"
+    assert "την 6η Ιανουαρίου 1988, ημέρα" in result.text
+    assert extract.find_date(result.text) == datetime.date(1988, 1, 6)
+    # The number on the same page, corrected with it.
+    assert result.number_check == "corrected"
+    assert extract.find_number(result.text) == ("38", 1988)
+    # Both in the PDF's text layer.
+    text = pdf_text(result.pdf)
+    assert "Απόφασης 38/1988" in text
+    assert "Ιανουαρίου 1988," in text
+    assert "196868" not in text
+    assert "Τετάρτη" in text
+
+
+def test_ocr_page_without_the_date_check(spy):
+    result = ocr.ocr_page(short_page(MISREAD_DATE), read_date=False)
+    assert len(spy) == 2  # the number is read again, the date is not
+    assert result.date_check is None
+    assert "196868" in result.text
+    assert result.number_check == "corrected"
+    result = ocr.ocr_page(short_page(MISREAD_DATE), read_date=False, read_number=False)
+    assert result.number_check is None
+    assert result.date_check is None

@@ -43,6 +43,8 @@ transaction: never half a decision.
 Review reasons are codes (the UI translates them): ``number_from_text``,
 ``number_corrected`` (a second, digits-only reading of the number changed
 the first), ``number_unconfirmed`` (the two readings disagree), ``date_from_text``,
+``date_corrected``, ``date_unconfirmed`` (the same for the meeting date's
+day and year),
 ``year_from_text``, ``no_number``, ``no_date``, ``low_confidence:<page>``,
 ``no_text:<page>``.
 """
@@ -55,6 +57,8 @@ REVIEW_REASONS = (
     "number_corrected",
     "number_unconfirmed",
     "date_from_text",
+    "date_corrected",
+    "date_unconfirmed",
     "year_from_text",
     "no_number",
     "no_date",

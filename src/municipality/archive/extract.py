@@ -338,3 +338,107 @@ def find_year(text):
     if match:
         return _year(match.group("year"))
     return None
+
+
+# -- the meeting date read twice (ocr.check_date) -----------------------------
+
+# The days of the week, folded stems (Δευτέρα … Κυριακή, «ἡμέραν Τρίτην»),
+# Monday first as ``datetime.date.weekday()`` counts them.
+WEEKDAYS = ("δευτερ", "τριτ", "τεταρτ", "πεμπτ", "παρασκευ", "σαββατ", "κυριακ")
+_MONTH_WORD = re.compile(rf"(?:{_MONTH_GROUPS})[,;]?")
+# A day as the page writes it before the month: one or two characters
+# (digits, or what the Greek model made of them: «Ίη», «δην») and the
+# ordinal's ending («6η», «23ην», «15ης», «2α»), folded.
+DAY_WORD = re.compile(r"(?P<day>[^\W_]{1,2}?)(?:ησ|ην|η|ασ|αν|α|ου)?\.?")
+# A year as the page writes it after the month: digits, some put in by the
+# Greek model on DejaVu Serif's wide digits («196868», «13985»).
+YEAR_WORD = re.compile(r"(?P<year>\d{3,6})[,.;]?")
+
+
+def meeting_phrase(folded, start, end):
+    """True when the date at ``start:end`` of a :func:`fold` ed text is in
+    the meeting's phrase: after «συνεδρίαση …», «σήμερα …», «συνήλθε …» or
+    followed by «… συνήλθε» (as :func:`find_date` prefers it)."""
+    if _MEETING_BEFORE.search(folded[max(0, start - 80) : start]):
+        return True
+    return bool(_MEETING_AFTER.search(folded[end : end + 200]))
+
+
+def month_of(folded_word):
+    """The month (1–12) a :func:`fold` ed word names, or None."""
+    match = _MONTH_WORD.fullmatch(folded_word)
+    return _month(match) if match else None
+
+
+def weekday_of(folded_word):
+    """The day of the week (0 = Monday) a :func:`fold` ed word names, or None."""
+    for index, stem in enumerate(WEEKDAYS):
+        if folded_word.startswith(stem):
+            return index
+    return None
+
+
+def _date(year, month, day):
+    try:
+        date = datetime.date(int(year), month, int(day))
+    except (TypeError, ValueError):
+        return None
+    return date if YEARS[0] <= date.year <= YEARS[1] else None
+
+
+def check_date(day, month, year, day_rereads, year_rereads, weekday=None):
+    """Weigh second, digits-only readings of the meeting date's day and year.
+
+    ``day`` and ``year`` are the digits the reading of the whole page has
+    for them («6», «196868»; «» when it read a letter: «Ίη» for «1η»),
+    ``month`` the month its word names; ``day_rereads`` and
+    ``year_rereads`` second readings of the day's and of the year's word
+    alone (one string, or several: the same crop at other scales);
+    ``weekday`` the day of the week the page names beside the date
+    («ημέρα Τετάρτη», 0 = Monday), or None. Each part is:
+
+    - confirmed when a second reading is the page's;
+    - else taken from the second readings when they agree, and the page's
+      reading is theirs with digits put in (the Greek model's slip on wide
+      digits, as for the number: «196868» for «1988»), or the weekday the
+      page names is the date's with it and not with the page's reading
+      («19 Οκτωβρίου 1996, ημέρα Κυριακή» read for 1986; «Ίη» read for
+      «1η» of a Saturday).
+
+    Returns ``(verdict, date)``: ``("confirmed", date)`` both parts
+    confirmed; ``("corrected", date)`` a part taken from the second
+    readings, the date a real one and not another weekday than the page
+    names; ``("unresolved", None)`` otherwise (the page's text stays as
+    read).
+    """
+
+    def settle(page, rereads):
+        if isinstance(rereads, str):
+            rereads = (rereads,)
+        rereads = {re.sub(r"\s+", "", reread or "") for reread in rereads}
+        if page and page in rereads:
+            return page, True, False
+        if len(rereads) != 1:
+            return None, False, False
+        (reread,) = rereads
+        if not reread.isdigit():
+            return None, False, False
+        return reread, False, bool(page) and _within(reread, page)
+
+    new_day, day_confirmed, day_slip = settle(day, day_rereads)
+    new_year, year_confirmed, year_slip = settle(year, year_rereads)
+    if new_day is None or new_year is None or len(new_year) != 4:
+        return "unresolved", None
+    date = _date(new_year, month, new_day)
+    if date is None:
+        return "unresolved", None
+    if day_confirmed and year_confirmed:
+        return "confirmed", date
+    if weekday is not None and date.weekday() != weekday:
+        return "unresolved", None
+    if (day_confirmed or day_slip) and (year_confirmed or year_slip):
+        return "corrected", date
+    as_read = _date(year, month, day) if day and year else None
+    if weekday is not None and (as_read is None or as_read.weekday() != weekday):
+        return "corrected", date
+    return "unresolved", None

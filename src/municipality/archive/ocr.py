@@ -28,12 +28,14 @@ per process: every run here sets ``OMP_THREAD_LIMIT=1``.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field
 from io import BytesIO
 from pathlib import Path
 from PIL import Image
 from PIL import ImageChops
 from PIL import ImageOps
 from PIL import UnidentifiedImageError
+from typing import NamedTuple
 
 import bisect
 import csv
@@ -108,7 +110,13 @@ class PageResult:
     ``number_read`` is the number as the page's reading had it,
     ``number_rereads`` as the second reading had it (one reading a scale of
     :data:`NUMBER_SCALES`), ``number_seconds`` the second reading's time
-    (within ``seconds``).
+    (within ``seconds``; the number's and the date's together).
+
+    The meeting date, when the page writes it in words in the meeting's
+    phrase: ``date_check`` (the same verdicts: a corrected date's day and
+    year are in ``text`` and the PDF's text layer), ``date_read`` its words
+    as read («6η Ιανουαρίου 196868,»), ``date_rereads`` the second readings
+    of its day and year («6 1988», a scale each).
     """
 
     text: str
@@ -127,6 +135,9 @@ class PageResult:
     number_read: str = ""
     number_rereads: tuple = ()
     number_seconds: float = 0.0
+    date_check: str | None = None
+    date_read: str = ""
+    date_rereads: tuple = ()
 
 
 # -- reading pages ---------------------------------------------------------
@@ -715,35 +726,41 @@ def number_words(words):
     return first, last, offset, end, number
 
 
-def _read_number_again(page, words, dpi, folder, timeout):
-    """The number's words cropped from the page, read as lines of digits.
+def _read_again(page, groups, dpi, folder, timeout, what):
+    """Groups of words cropped from the page, each read as a line of digits.
 
-    One Tesseract run reads the crop at each of :data:`NUMBER_SCALES` (a
-    TIFF of as many pages: the model loads once). Returns the readings.
+    One Tesseract run reads every crop at each of :data:`NUMBER_SCALES` (a
+    TIFF of as many pages: the model loads once). Returns one tuple of
+    readings (a scale each) per group.
     """
-    left = min(word.left for word in words)
-    top = min(word.top for word in words)
-    right = max(word.right for word in words)
-    bottom = max(word.bottom for word in words)
-    margin = max(4, (bottom - top) // 4)
-    crop = page.crop(
-        (
-            max(0, left - margin),
-            max(0, top - margin),
-            min(page.width, right + margin),
-            min(page.height, bottom + margin),
+    frames = []
+    for words in groups:
+        left = min(word.left for word in words)
+        top = min(word.top for word in words)
+        right = max(word.right for word in words)
+        bottom = max(word.bottom for word in words)
+        margin = max(4, (bottom - top) // 4)
+        crop = page.crop(
+            (
+                max(0, left - margin),
+                max(0, top - margin),
+                min(page.width, right + margin),
+                min(page.height, bottom + margin),
+            )
+        ).convert("L")
+        frames.extend(
+            crop
+            if scale == 1
+            else crop.resize(
+                (
+                    max(1, round(crop.width * scale)),
+                    max(1, round(crop.height * scale)),
+                ),
+                Image.Resampling.LANCZOS,
+            )
+            for scale in NUMBER_SCALES
         )
-    ).convert("L")
-    frames = [
-        crop
-        if scale == 1
-        else crop.resize(
-            (max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
-            Image.Resampling.LANCZOS,
-        )
-        for scale in NUMBER_SCALES
-    ]
-    source = folder / "number.tif"
+    source = folder / "digits.tif"
     frames[0].save(
         source,
         "TIFF",
@@ -765,28 +782,46 @@ def _read_number_again(page, words, dpi, folder, timeout):
         "-c",
         f"tessedit_char_whitelist={NUMBER_CHARACTERS}",
     ]
-    completed = _run(command, timeout, "the decision's number")
+    completed = _run(command, timeout, what)
     output = completed.stdout.decode("utf-8", "replace")
     # Tesseract ends each page's text with a form feed.
     readings = [reading.strip() for reading in output.split("\f")]
-    return tuple(readings[: len(frames)])
+    readings += [""] * (len(frames) - len(readings))
+    scales = len(NUMBER_SCALES)
+    return tuple(
+        tuple(readings[index : index + scales])
+        for index in range(0, len(frames), scales)
+    )
+
+
+def _put_words(text, words, changes):
+    """``text`` (Tesseract's) with some of its words' characters replaced.
+
+    ``changes`` are ``(first, last, offset, end, new)``: from character
+    ``offset`` of word ``first`` to character ``end`` of word ``last``
+    becomes ``new``; they do not overlap. The text's words are the TSV's,
+    in the same order; None when they do not line up (the text is then
+    left as read).
+    """
+    tokens = list(re.finditer(r"\S+", text))
+    if len(tokens) != len(words) or any(
+        tokens[index].group() != words[index].text
+        for first, last, *_rest in changes
+        for index in range(first, last + 1)
+    ):
+        return None
+    for first, last, offset, end, new in sorted(changes, reverse=True):
+        start = tokens[first].start() + offset
+        stop = tokens[last].start() + end
+        text = text[:start] + new + text[stop:]
+    return text
 
 
 def _put_number(text, words, found, number):
-    """``text`` (Tesseract's) with the number's words replaced by ``number``.
-
-    The text's words are the TSV's, in the same order; None when they do not
-    line up (the text is then left as read).
-    """
+    """``text`` with the number's words (``found``, of :func:`number_words`)
+    replaced by ``number``; None when the words do not line up."""
     first, last, offset, end, _read = found
-    tokens = list(re.finditer(r"\S+", text))
-    if len(tokens) != len(words) or any(
-        tokens[index].group() != words[index].text for index in range(first, last + 1)
-    ):
-        return None
-    start = tokens[first].start() + offset
-    stop = tokens[last].start() + end
-    return text[:start] + number + text[stop:]
+    return _put_words(text, words, [(first, last, offset, end, number)])
 
 
 def _shown_words(operations):
@@ -863,17 +898,26 @@ def _glyph_width(page):
 def _put_number_pdf(pdf, words, found, number):
     """The one-page ``pdf`` with ``number`` in its text layer; None if it fails.
 
-    The number's words (``found``, of :func:`number_words`) become one: the
-    first word shows what came before the number, the number and what
-    followed it in the last word («414/1» «998,» → «414/1998,»), the others
-    nothing. Its horizontal stretch (``Tz``) is set so that the new text
-    covers the boxes of all the number's words, as the old words did: a
-    viewer selects and finds the number where the page shows it. None when
-    the text layer's words are not the TSV's (nothing is then changed).
+    ``found`` is :func:`number_words`' (see :func:`_put_words_pdf`).
+    """
+    first, last, offset, end, _read = found
+    return _put_words_pdf(pdf, words, [(first, last, offset, end, number)])
+
+
+def _put_words_pdf(pdf, words, changes):
+    """The one-page ``pdf`` with ``changes`` in its text layer; None if it fails.
+
+    ``changes`` as for :func:`_put_words`. The words of a change become
+    one: the first word shows what came before the change, its new text and
+    what followed it in the last word («414/1» «998,» → «414/1998,»), the
+    others nothing. Its horizontal stretch (``Tz``) is set so that the new
+    text covers the boxes of all the change's words, as the old words did:
+    a viewer selects and finds the new text where the page shows it. None
+    when the text layer's words are not the TSV's (nothing is then
+    changed).
     """
     import pikepdf
 
-    first, last, offset, end, _read = found
     try:
         document = pikepdf.open(BytesIO(pdf))
     except pikepdf.PdfError:
@@ -888,82 +932,268 @@ def _put_number_pdf(pdf, words, found, number):
             word.text for word in words
         ]:
             return None
-        index, old = shows[first]
-        operands, operator = operations[index - 1]
-        if str(operator) != "Tz" or len(operands) != 1:
-            return None
-        # Tesseract stretches each word, with the space it puts after it,
-        # over the word's box; the new word goes over all the number's boxes.
         glyph = _glyph_width(page)
-        factor = glyph and _span(operations, index, shows[last][0], glyph)
-        if not factor:
-            # Not one text line in the PDF: the TSV's boxes say it.
-            width = max(1, words[first].right - words[first].left)
-            factor = max(1, words[last].right - words[first].left) / width
-        end_word = shows[last][1]
-        joined = (
-            words[first].text[:offset]
-            + number
-            + words[last].text[end:]
-            + end_word[len(end_word.rstrip(" ")) :]
-        )
-        operations[index - 1] = pikepdf.ContentStreamInstruction(
-            [round(float(operands[0]) * factor * len(old) / len(joined), 3)],
-            pikepdf.Operator("Tz"),
-        )
-        for position in range(first, last + 1):
-            shown = pikepdf.String(
-                (joined if position == first else "").encode("utf-16-be")
+        # Each change reads the operations as Tesseract wrote them: the
+        # stretches (Tz) are worked out first, then all written.
+        edits = {}
+        for first, last, offset, end, new in changes:
+            index, old = shows[first]
+            operands, operator = operations[index - 1]
+            if str(operator) != "Tz" or len(operands) != 1:
+                return None
+            # Tesseract stretches each word, with the space it puts after
+            # it, over the word's box; the new word goes over all the boxes.
+            factor = glyph and _span(operations, index, shows[last][0], glyph)
+            if not factor:
+                # Not one text line in the PDF: the TSV's boxes say it.
+                width = max(1, words[first].right - words[first].left)
+                factor = max(1, words[last].right - words[first].left) / width
+            end_word = shows[last][1]
+            joined = (
+                words[first].text[:offset]
+                + new
+                + words[last].text[end:]
+                + end_word[len(end_word.rstrip(" ")) :]
             )
-            operations[shows[position][0]] = pikepdf.ContentStreamInstruction(
-                [pikepdf.Array([shown])], pikepdf.Operator("TJ")
+            edits[index - 1] = pikepdf.ContentStreamInstruction(
+                [round(float(operands[0]) * factor * len(old) / len(joined), 3)],
+                pikepdf.Operator("Tz"),
             )
+            for position in range(first, last + 1):
+                shown = pikepdf.String(
+                    (joined if position == first else "").encode("utf-16-be")
+                )
+                edits[shows[position][0]] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Array([shown])], pikepdf.Operator("TJ")
+                )
+        for index, instruction in edits.items():
+            operations[index] = instruction
         page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
         output = BytesIO()
         document.save(output, compress_streams=True)
     return output.getvalue()
 
 
-def check_number(page, dpi, text, tsv, folder, timeout=NUMBER_TIMEOUT, pdf=None):
-    """Read the decision's number again.
+class DateWords(NamedTuple):
+    """Where the meeting's date is among Tesseract's words (:func:`date_words`).
 
-    Returns (text, pdf, verdict, number as read, as re-read, seconds).
-    ``page`` is the image Tesseract read, ``text``, ``tsv`` and ``pdf``
-    what it wrote. Nothing is run when the page names no number (verdict
-    None). The verdict is :func:`extract.check_number`'s, with the meeting
-    date's year as the page's support for a year; ``"failed"`` when the
-    second reading could not run (the text is then as read). A corrected
-    number replaces the page's reading in the text and in the PDF's text
-    layer (:func:`_put_number_pdf`; the PDF stays as read if its words do
-    not line up with the TSV's), nothing else changes.
+    ``day``, ``month``, ``year``: the indexes of its words; ``day_read``,
+    ``year_read`` their digits as read («» when the day's are not digits:
+    «Ίη»), ``day_end``, ``year_end`` where those end in their words;
+    ``weekday`` the day of the week the page names beside it (0 = Monday)
+    or None.
+    """
+
+    day: int
+    month: int
+    year: int
+    month_number: int
+    day_read: str
+    year_read: str
+    day_end: int
+    year_end: int
+    weekday: int | None
+
+
+def date_words(words):
+    """The meeting's date among Tesseract's words, written in words.
+
+    «την 6η Ιανουαρίου 1988», «τὴν 9ην τοῦ μηνὸς Φεβρουαρίου τοῦ ἔτους
+    1950»: a month's word with a day's word before it (digits and the
+    ordinal's ending, or one or two other characters after «την»: the
+    Greek model's reading of a digit) and a year's word of digits after it,
+    in the meeting's phrase («Σήμερα, την …», «συνεδρίαση της …», «… συνήλθε»:
+    :func:`extract.meeting_phrase`). Returns a :class:`DateWords` or None
+    (no such date: dates of other papers are not read twice).
+    """
+    from municipality.archive import extract
+
+    folded = [extract.fold(word.text) for word in words]
+    starts = []
+    position = 0
+    pieces = []
+    for index, piece in enumerate(folded):
+        if index:
+            pieces.append("\n" if words[index].line != words[index - 1].line else " ")
+            position += 1
+        starts.append(position)
+        pieces.append(piece)
+        position += len(piece)
+    stream = "".join(pieces)
+    for index, piece in enumerate(folded):
+        month = extract.month_of(piece)
+        if month is None:
+            continue
+        day = index - 1
+        if day >= 2 and folded[day] in ("μηνοσ", "μηνα") and folded[day - 1] == "του":
+            day -= 2
+        year = index + 1
+        for skipped in ("του", "ετουσ"):
+            if year < len(words) and folded[year] == skipped:
+                year += 1
+        if day < 0 or year >= len(words):
+            continue
+        day_match = extract.DAY_WORD.fullmatch(folded[day])
+        year_match = extract.YEAR_WORD.fullmatch(folded[year])
+        if day_match is None or year_match is None:
+            continue
+        day_read = day_match.group("day")
+        if not day_read.isdigit():
+            if day == 0 or folded[day - 1] not in ("την", "τη", "τησ"):
+                continue
+            day_read = ""
+        if any(len(folded[i]) != len(words[i].text) for i in (day, year)):
+            continue  # characters not where they were: no place to put digits
+        end = starts[year] + len(folded[year])
+        if not extract.meeting_phrase(stream, starts[day], end):
+            continue
+        weekday = None
+        for after in range(year + 1, min(year + 4, len(words))):
+            named = extract.weekday_of(folded[after])
+            if named is not None and (
+                after == year + 1 or folded[after - 1].startswith("ημερ")
+            ):
+                weekday = named
+                break
+        return DateWords(
+            day,
+            index,
+            year,
+            month,
+            day_read,
+            year_match.group("year"),
+            day_match.end("day"),
+            year_match.end("year"),
+            weekday,
+        )
+    return None
+
+
+@dataclass
+class Check:
+    """The verdict on a second reading (:func:`check_number_and_date`).
+
+    ``verdict`` None (nothing to read), ``"confirmed"``, ``"corrected"``,
+    ``"unresolved"`` or ``"failed"``; ``read`` what the page's reading has,
+    ``rereads`` the second readings (a scale each), ``value`` what the
+    verdict settles on (the number, the date), ``changes`` the text's
+    changes (:func:`_put_words`).
+    """
+
+    verdict: str | None = None
+    read: str = ""
+    rereads: tuple = ()
+    value: object = None
+    changes: list = field(default_factory=list)
+
+
+def check_number_and_date(
+    page,
+    dpi,
+    text,
+    tsv,
+    folder,
+    timeout=NUMBER_TIMEOUT,
+    pdf=None,
+    number=True,
+    date=True,
+):
+    """Read the decision's number and the meeting date a second time.
+
+    The number's words (:func:`number_words`) and the date's day and year
+    (:func:`date_words`) are cropped from ``page`` (the image Tesseract
+    read) and read in one Tesseract run as lines of digits, at each of
+    :data:`NUMBER_SCALES`; ``number`` and ``date`` say which to look for.
+    The verdicts are :func:`extract.check_date`'s and
+    :func:`extract.check_number`'s, the latter with the meeting date's year
+    (as settled, else as read) as the page's support for a year;
+    ``"failed"`` when the second reading could not run. Corrections
+    replace the page's reading in ``text`` and in the text layer of ``pdf``
+    (:func:`_put_words_pdf`; the PDF stays as read if its words do not line
+    up with the TSV's), nothing else changes; a correction that cannot be
+    put in the text makes its verdict ``"unresolved"``.
+
+    Returns (text, pdf, number's :class:`Check`, date's :class:`Check`,
+    seconds).
     """
     from municipality.archive import extract
 
     words = _words(tsv)
-    found = number_words(words)
-    if found is None:
-        return text, pdf, None, "", (), 0.0
-    first, last, _offset, _end, read = found
+    number_found = number_words(words) if number else None
+    date_found = date_words(words) if date else None
+    numbers, dates = Check(), Check()
+    groups = []
+    if number_found is not None:
+        first, last, _offset, _end, numbers.read = number_found
+        groups.append(words[first : last + 1])
+    if date_found is not None:
+        dates.read = " ".join(
+            words[i].text for i in range(date_found.day, date_found.year + 1)
+        )
+        groups += [[words[date_found.day]], [words[date_found.year]]]
+    if not groups:
+        return text, pdf, numbers, dates, 0.0
     started = time.perf_counter()
     try:
-        rereads = _read_number_again(
-            page, words[first : last + 1], dpi, folder, timeout
-        )
+        readings = list(_read_again(page, groups, dpi, folder, timeout, "digits"))
     except OCRError:
-        return text, pdf, "failed", read, (), round(time.perf_counter() - started, 3)
-    meeting = extract.find_date(text)
-    years = (meeting.year,) if meeting else ()
-    verdict, number = extract.check_number(read, rereads, years)
-    if number is not None and number != read:
-        corrected = _put_number(text, words, found, number)
+        for check in (numbers, dates):
+            if check.read:
+                check.verdict = "failed"
+        return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
+    if number_found is not None:
+        numbers.rereads = readings.pop(0)
+    if date_found is not None:
+        day_rereads, year_rereads = readings
+        dates.rereads = tuple(
+            f"{day} {year}" for day, year in zip(day_rereads, year_rereads, strict=True)
+        )
+        dates.verdict, dates.value = extract.check_date(
+            date_found.day_read,
+            date_found.month_number,
+            date_found.year_read,
+            day_rereads,
+            year_rereads,
+            date_found.weekday,
+        )
+        if dates.verdict == "corrected":
+            for index, end, was, now in (
+                (
+                    date_found.day,
+                    date_found.day_end,
+                    date_found.day_read,
+                    str(dates.value.day),
+                ),
+                (
+                    date_found.year,
+                    date_found.year_end,
+                    date_found.year_read,
+                    str(dates.value.year),
+                ),
+            ):
+                if now != was:
+                    dates.changes.append((index, index, 0, end, now))
+    if number_found is not None:
+        meeting = dates.value or extract.find_date(text)
+        years = (meeting.year,) if meeting else ()
+        numbers.verdict, numbers.value = extract.check_number(
+            numbers.read, numbers.rereads, years
+        )
+        if numbers.value is not None and numbers.value != numbers.read:
+            first, last, offset, end, _read = number_found
+            numbers.changes.append((first, last, offset, end, numbers.value))
+    changes = numbers.changes + dates.changes
+    if changes:
+        corrected = _put_words(text, words, changes)
         if corrected is None:
-            seconds = round(time.perf_counter() - started, 3)
-            return text, pdf, "unresolved", read, rereads, seconds
-        text = corrected
-        if pdf is not None:
-            pdf = _put_number_pdf(pdf, words, found, number) or pdf
-    seconds = round(time.perf_counter() - started, 3)
-    return text, pdf, verdict, read, rereads, seconds
+            for check in (numbers, dates):
+                if check.changes:
+                    check.verdict, check.value, check.changes = "unresolved", None, []
+        else:
+            text = corrected
+            if pdf is not None:
+                pdf = _put_words_pdf(pdf, words, changes) or pdf
+    return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
 
 
 def ocr_page(
@@ -976,6 +1206,7 @@ def ocr_page(
     pdf_jpeg_quality=PDF_JPEG_QUALITY,
     despeckle_page=None,
     read_number=True,
+    read_date=True,
 ):
     """Read one page with one Tesseract run: text, confidence and PDF together.
 
@@ -987,8 +1218,9 @@ def ocr_page(
     :class:`OCRError` when Tesseract fails or runs past ``timeout``.
 
     When the text names the decision's number and ``read_number`` is true,
-    the number's words are read a second time (:func:`check_number`: a crop
-    of a line, ~0.15 s); a page without a number phrase has its one run.
+    or the meeting's date in words and ``read_date`` is true, their digits
+    are read a second time (:func:`check_number_and_date`: crops of a few
+    words, one run of ~0.15 s); a page without either has its one run.
     """
     if not re.fullmatch(r"[a-z_]{3,8}(\+[a-z_]{3,8})*", languages or ""):
         raise ValueError(f"languages: not Tesseract model names: {languages!r}")
@@ -1024,10 +1256,18 @@ def ocr_page(
         text = (folder / "out.txt").read_text("utf-8", errors="replace")
         tsv = (folder / "out.tsv").read_text("utf-8", errors="replace")
         pdf = (folder / "out.pdf").read_bytes()
-        check, read, rereads, reread_seconds = None, "", (), 0.0
-        if read_number:
-            text, pdf, check, read, rereads, reread_seconds = check_number(
-                page, dpi, text, tsv, folder, min(timeout, NUMBER_TIMEOUT), pdf
+        numbers, dates, reread_seconds = Check(), Check(), 0.0
+        if read_number or read_date:
+            text, pdf, numbers, dates, reread_seconds = check_number_and_date(
+                page,
+                dpi,
+                text,
+                tsv,
+                folder,
+                min(timeout, NUMBER_TIMEOUT),
+                pdf,
+                number=read_number,
+                date=read_date,
             )
             seconds += reread_seconds
     confidence, words = word_confidence(tsv)
@@ -1043,10 +1283,13 @@ def ocr_page(
         dpi=dpi,
         words=words,
         specks=specks,
-        number_check=check,
-        number_read=read,
-        number_rereads=rereads,
+        number_check=numbers.verdict,
+        number_read=numbers.read,
+        number_rereads=numbers.rereads,
         number_seconds=reread_seconds,
+        date_check=dates.verdict,
+        date_read=dates.read,
+        date_rereads=dates.rereads,
     )
     result.total_seconds = round(time.perf_counter() - started, 3)
     return result
@@ -1082,7 +1325,8 @@ __all__ = [
     "SUFFIXES",
     "OCRError",
     "PageResult",
-    "check_number",
+    "check_number_and_date",
+    "date_words",
     "count_pages",
     "despeckle",
     "iter_pages",

@@ -65,6 +65,13 @@ REASON_TITLES = {
         "Two readings of the number's digits disagree; check it against the scan."
     ),
     "date_from_text": _("The meeting date was read from the text."),
+    "date_corrected": _(
+        "A second reading of the meeting date's digits corrected the first; "
+        "check it against the scan."
+    ),
+    "date_unconfirmed": _(
+        "Two readings of the meeting date's digits disagree; check it against the scan."
+    ),
     "year_from_text": _("The year was read from the text."),
     "no_number": _("No decision number was found."),
     "no_date": _("No meeting date was found."),

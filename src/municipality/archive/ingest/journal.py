@@ -65,7 +65,8 @@ class PageRecord:
     ``pdf``, ``image`` and ``thumbnail`` are None when only the metadata was
     read (:meth:`Journal.page_meta`). ``number_check`` is the verdict of the
     second reading of the decision's number (``ocr.PageResult``), None when
-    the page was not read for it (or was stored before there was one).
+    the page was not read for it (or was stored before there was one);
+    ``date_check`` the same for the meeting date.
     """
 
     key: str
@@ -79,6 +80,7 @@ class PageRecord:
     image: bytes | None = None
     thumbnail: bytes | None = None
     number_check: str | None = None
+    date_check: str | None = None
 
 
 def _fsync_folder(folder):
@@ -125,6 +127,7 @@ def write_page(path, record):
         "thumbnail_width": record.thumbnail_width,
         "seconds": record.seconds,
         "number_check": record.number_check,
+        "date_check": record.date_check,
     }
 
     def write(stream):
@@ -156,6 +159,7 @@ def read_page(path, data=True):
                 thumbnail_width=meta["thumbnail_width"],
                 seconds=meta.get("seconds") or 0.0,
                 number_check=meta.get("number_check"),
+                date_check=meta.get("date_check"),
             )
             if data:
                 for member in _MEMBERS:

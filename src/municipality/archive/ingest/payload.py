@@ -4,7 +4,8 @@ What the manifest lacks is read from the text (``extract``): the number, the
 meeting date, the year — each flagged for the archivists' review with the
 codes of ``municipality.archive.api`` (``number_from_text`` … ``no_date``;
 ``number_corrected`` / ``number_unconfirmed`` when the second reading of the
-number's words, ``ocr.check_number``, changed it or disagreed);
+number's words, ``ocr.check_number_and_date``, changed it or disagreed;
+``date_corrected`` / ``date_unconfirmed`` the same for the meeting date);
 pages read with a confidence below the site's ``low_confidence`` setting flag
 ``low_confidence:<page>``, pages with no text ``no_text:<page>``. The page
 PDFs are joined into one PDF/A (``pdfa.assemble``).
@@ -52,21 +53,29 @@ def _safe(name):
     return name[:80] or "decision"
 
 
-#: Verdicts of ``ocr.check_number`` and the review reason each adds to a
-#: number read from the text («confirmed»: none beyond ``number_from_text``).
+#: Verdicts of ``ocr.check_number_and_date`` and the review reason each
+#: adds to a number read from the text («confirmed»: none beyond
+#: ``number_from_text``).
 NUMBER_CHECK_REASONS = {
     "corrected": "number_corrected",
     "unresolved": "number_unconfirmed",
     "failed": "number_unconfirmed",
 }
+#: The same for a meeting date read from the text.
+DATE_CHECK_REASONS = {
+    "corrected": "date_corrected",
+    "unresolved": "date_unconfirmed",
+    "failed": "date_unconfirmed",
+}
 
 
-def read_metadata(decision, text, number_checks=()):
+def read_metadata(decision, text, number_checks=(), date_checks=()):
     """Number, year and meeting date: the manifest's, else the text's, flagged.
 
     ``number_checks`` are the pages' verdicts on the second reading of the
     number (``PageRecord.number_check``, None for a page without a number
     phrase); the first page that has one is the page the number is read from.
+    ``date_checks`` the same for the meeting date's (``date_check``).
     Returns a :class:`Facts` with ``number``, ``year``, ``meeting_date`` and
     the ``reasons`` about them (the pages' reasons are added by
     :func:`build`).
@@ -95,6 +104,9 @@ def read_metadata(decision, text, number_checks=()):
         if found is not None and facts.year in (None, found.year):
             facts.meeting_date = found
             facts.reasons.append("date_from_text")
+            check = next((c for c in date_checks if c is not None), None)
+            if check in DATE_CHECK_REASONS:
+                facts.reasons.append(DATE_CHECK_REASONS[check])
         else:
             facts.reasons.append("no_date")
     if facts.year is None:
@@ -128,7 +140,12 @@ def build(decision, pages, records, settings, source_hash, languages):
     from municipality.archive import pdfa
 
     text = "\n\n".join(record.text for record in records)
-    facts = read_metadata(decision, text, [record.number_check for record in records])
+    facts = read_metadata(
+        decision,
+        text,
+        [record.number_check for record in records],
+        [record.date_check for record in records],
+    )
     threshold = settings.get("low_confidence", 80)
     payload_pages = []
     for number, ((source_file, source_page), record) in enumerate(

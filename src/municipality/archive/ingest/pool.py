@@ -35,7 +35,8 @@ class PageJob:
 
     ``read_number``: the page belongs to a decision whose number the manifest
     does not give, so a number phrase on it is read a second time
-    (``ocr.check_number``); with the manifest's number that run is spared.
+    (``ocr.check_number_and_date``); ``read_date`` the same for the meeting
+    date. With the manifest's number and date that run is spared.
     """
 
     key: str
@@ -46,6 +47,7 @@ class PageJob:
     thumbnail_width: int
     target: str
     read_number: bool = False
+    read_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def read_page(job):
         image_width=job.image_width,
         thumbnail_width=job.thumbnail_width,
         read_number=job.read_number,
+        read_date=job.read_date,
     )
     image.close()
     record = journal.PageRecord(
@@ -105,6 +108,7 @@ def read_page(job):
         image=result.image,
         thumbnail=result.thumbnail,
         number_check=result.number_check,
+        date_check=result.date_check,
     )
     journal.write_page(job.target, record)
     return PageDone(

@@ -485,6 +485,7 @@ class Runner:
                 thumbnail_width=thumb,
                 target=str(self.journal.page_path(key)),
                 read_number=any(item.decision.number is None for item in items),
+                read_date=any(item.decision.meeting_date is None for item in items),
             )
 
     def _page_done(self, job, result, error):
