@@ -73,6 +73,10 @@ def test_the_number_check_round_trips(tmp_path):
         assert state.page_meta(key).number_check == "corrected"
         journal.write_page(state.page_path(key), record(key))
         assert state.read_page(key).number_check is None
+        assert state.read_page(key).date_check is None
+        journal.write_page(state.page_path(key), record(key, date_check="unresolved"))
+        assert state.read_page(key).date_check == "unresolved"
+        assert state.page_meta(key).date_check == "unresolved"
 
 
 def test_a_write_cut_short_leaves_the_old_page_and_no_temporary(tmp_path):
@@ -257,7 +261,10 @@ def test_a_worker_reads_the_number_again_only_when_asked(tmp_path):
     from municipality.archive import testpages
     from municipality.archive.ingest.pool import read_page
 
-    text = "ΑΠΟΣΠΑΣΜΑ\nΑριθμός Απόφασης 45/1987\nΤο Δημοτικό Συμβούλιο αποφασίζει."
+    text = (
+        "ΑΠΟΣΠΑΣΜΑ\nΑριθμός Απόφασης 45/1987\nΣήμερα, την 3η Αυγούστου 1987 "
+        "συνήλθε το Δημοτικό Συμβούλιο."
+    )
     page = testpages.render_page(text)
     page = page.crop((0, 0, page.width, 600))
     scan = tmp_path / "scan.png"
@@ -274,9 +281,10 @@ def test_a_worker_reads_the_number_again_only_when_asked(tmp_path):
             thumbnail_width=200,
             target=str(target),
             read_number=read_number,
+            read_date=read_number,
         )
         read_page(job)
         stored = journal.read_page(target, data=False)
         assert "45/1987" in stored.text
-        checks[read_number] = stored.number_check
-    assert checks == {True: "confirmed", False: None}
+        checks[read_number] = stored.number_check, stored.date_check
+    assert checks == {True: ("confirmed", "confirmed"), False: (None, None)}
