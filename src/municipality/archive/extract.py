@@ -340,7 +340,7 @@ def find_year(text):
     return None
 
 
-# -- the meeting date read twice (ocr.check_date) -----------------------------
+# -- the meeting date read twice (ocr.check_number_and_date) -----------------
 
 # The days of the week, folded stems (Δευτέρα … Κυριακή, «ἡμέραν Τρίτην»),
 # Monday first as ``datetime.date.weekday()`` counts them.
