@@ -213,7 +213,7 @@ class TestNotPublic:
     def test_the_archivist_sees_state_reasons_and_private_images(self, site):
         decision = ingest_decision(
             state="withheld",
-            review_reasons=["number_from_text", "no_text:1"],
+            review_reasons=["number_from_text", "no_text:1", "text_missing:1"],
         )
         transaction.commit()
         url = decision.absolute_url()
@@ -223,6 +223,7 @@ class TestNotPublic:
         assert "Εκτός δημοσιότητας" in html
         assert "Ο αριθμός αναγνώστηκε από το κείμενο." in html
         assert "Δεν αναγνώστηκε κείμενο στη σελίδα 1." in html
+        assert "Η σάρωση της σελίδας 1 δείχνει κείμενο που δεν διαβάστηκε" in html
         assert "Προσωπικά δεδομένα" in html  # the history's comment
         image = _get(f"{url}/@@page/1/image", "archivist1")
         assert image.status_code == 200

@@ -64,8 +64,9 @@ def test_a_page_round_trips(tmp_path):
 
 
 def test_the_number_check_round_trips(tmp_path):
-    """The verdict on the number's second reading is kept with the page; a
-    page stored before there was one reads as not checked."""
+    """The verdicts on the number's and the date's second readings and on
+    lines left out are kept with the page; a page stored before there was
+    one reads as not checked."""
     with Journal(tmp_path / "state") as state:
         key = journal.page_key("cd" * 32, 1)
         journal.write_page(state.page_path(key), record(key, number_check="corrected"))
@@ -77,6 +78,10 @@ def test_the_number_check_round_trips(tmp_path):
         journal.write_page(state.page_path(key), record(key, date_check="unresolved"))
         assert state.read_page(key).date_check == "unresolved"
         assert state.page_meta(key).date_check == "unresolved"
+        assert state.read_page(key).lines_check is None
+        journal.write_page(state.page_path(key), record(key, lines_check="recovered"))
+        assert state.read_page(key).lines_check == "recovered"
+        assert state.page_meta(key).lines_check == "recovered"
 
 
 def test_a_write_cut_short_leaves_the_old_page_and_no_temporary(tmp_path):

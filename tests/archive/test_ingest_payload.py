@@ -1,7 +1,10 @@
 """What the ingestion reads from a decision's text for its metadata, and the
 review reasons it adds (``ingest.payload.read_metadata``; no site)."""
 
+from municipality.archive.ingest.journal import PageRecord
 from municipality.archive.ingest.manifest import Decision
+from municipality.archive.ingest.payload import Facts
+from municipality.archive.ingest.payload import page_reasons
 from municipality.archive.ingest.payload import read_metadata
 
 import datetime
@@ -82,3 +85,45 @@ def test_the_manifests_number_needs_no_second_reading():
         ("unresolved",),
     )
     assert facts.reasons == []
+
+
+def page(text="Το Δημοτικό Συμβούλιο", confidence=91.0, lines_check=None):
+    return PageRecord(
+        key="ab-1",
+        text=text,
+        confidence=confidence,
+        languages="ell",
+        image_width=1240,
+        thumbnail_width=200,
+        lines_check=lines_check,
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "reasons", "low", "empty"),
+    [
+        (page(), [], [], []),
+        (page(lines_check="recovered"), [], [], []),
+        (page(lines_check="unresolved"), ["text_missing:3"], [], []),
+        (page(lines_check="failed"), ["text_missing:3"], [], []),
+        (
+            page(confidence=52.5, lines_check="unresolved"),
+            ["low_confidence:3", "text_missing:3"],
+            [(3, "v1.pdf", 7, 52.5)],
+            [],
+        ),
+        # A page with no text at all says only that.
+        (
+            page(text=" \n", confidence=None, lines_check="failed"),
+            ["no_text:3"],
+            [],
+            [3],
+        ),
+    ],
+)
+def test_a_pages_reasons(record, reasons, low, empty):
+    facts = Facts()
+    page_reasons(facts, 3, record, "v1.pdf", 7, threshold=80)
+    assert facts.reasons == reasons
+    assert facts.low_confidence == low
+    assert facts.empty_pages == empty

@@ -901,3 +901,161 @@ def test_ocr_page_without_the_date_check(spy):
     result = ocr.ocr_page(short_page(MISREAD_DATE), read_date=False, read_number=False)
     assert result.number_check is None
     assert result.date_check is None
+
+
+# -- text Tesseract left out of its lines --------------------------------------
+
+PARAGRAPHS = (
+    "Το Δημοτικό Συμβούλιο συνήλθε σε τακτική συνεδρίαση στο Δημοτικό "
+    "Κατάστημα.\nΘέμα: Έγκριση δαπάνης για την επισκευή του Σχολείου.\n"
+    "Η δαπάνη θα καλυφθεί από την τακτική επιχορήγηση του Υπουργείου.\n"
+    "Ο ειδικός γραμματέας τήρησε τα πρακτικά της συνεδρίασης."
+)
+
+
+@pytest.fixture(scope="module")
+def read_whole(tmp_path_factory):
+    """A whole A4 page of a few lines, with Tesseract's TSV of it."""
+    page = testpages.render_page(PARAGRAPHS)
+    tsv, _pdf = read_with_tesseract(page, tmp_path_factory.mktemp("whole"))
+    return page, tsv
+
+
+def lines_of(words):
+    """Tesseract's lines: (line id, its words), in reading order."""
+    lines = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    return list(lines.items())
+
+
+def without(words, *numbers):
+    """``words`` without the words of the lines ``numbers`` (0-based)."""
+    gone = {lines_of(words)[number][0] for number in numbers}
+    return [word for word in words if word.line not in gone]
+
+
+def box(words):
+    return (
+        min(word.left for word in words),
+        min(word.top for word in words),
+        max(word.right for word in words),
+        max(word.bottom for word in words),
+    )
+
+
+def test_no_text_left_out_of_a_page_read_whole(read_whole):
+    page, tsv = read_whole
+    words = ocr._words(tsv)
+    assert len(lines_of(words)) >= 5
+    assert ocr.unread_lines(page, words) == []
+
+
+def test_marks_that_are_not_text_are_not_taken_for_lines(read_whole, monkeypatch):
+    """A rule, a stamp's ring, a signature, specks and the dark edge of a
+    scan are ink outside every line, but none breaks into letters."""
+    page, tsv = read_whole
+    page = page.copy()
+    draw = ImageDraw.Draw(page)
+    draw.line((300, 1500, 2150, 1500), fill=0, width=5)
+    draw.ellipse((800, 1700, 1300, 2200), outline=30, width=10)
+    signature = [
+        (1500 + x, 2000 + round(40 * ((x // 25) % 2)) - x // 10)
+        for x in range(0, 500, 5)
+    ]
+    draw.line(signature, fill=20, width=4)
+    for index in range(400):
+        x, y = 300 + (index * 977) % 1900, 2400 + (index * 373) % 800
+        draw.rectangle((x, y, x + 1, y + 1), fill=0)
+    draw.rectangle((0, page.height - 90, page.width, page.height), fill=40)
+    words = ocr._words(tsv)
+    assert ocr.unread_lines(page, words) == []
+    # The stamp with the signature beside it and the edge are tall and wide
+    # enough (the rule is too thin): it is that they do not break into
+    # letters that leaves them out.
+    monkeypatch.setattr(ocr, "UNREAD_MIN_PIECES", 1)
+    assert len(ocr.unread_lines(page, words)) == 2
+
+
+def test_a_line_left_out_is_found(read_whole):
+    page, tsv = read_whole
+    words = ocr._words(tsv)
+    line = lines_of(words)[3][1]
+    assert "επιχορήγηση" in text_of(line)
+    (band,) = ocr.unread_lines(page, without(words, 3))
+    left, top, right, bottom = box(line)
+    # The band holds the line's ink (at a quarter of the size, so give or
+    # take 4 pixels), not the lines around it.
+    assert band.top <= top + 4
+    assert band.bottom >= bottom - 4
+    assert bottom - top <= band.bottom - band.top <= bottom - top + 40
+    assert abs(band.left - left) <= 8
+    assert abs(band.right - right) <= 8
+    # Two lines in a row: both found.
+    bands = ocr.unread_lines(page, without(words, 2, 3))
+    assert bands[0].top <= box(lines_of(words)[2][1])[1] + 4
+    assert bands[-1].bottom >= bottom - 4
+
+
+def text_of(words):
+    return "\n".join(
+        " ".join(word.text for word in line) for _line, line in lines_of(words)
+    )
+
+
+def test_a_line_left_out_is_read_and_put_in_its_place(read_whole, tmp_path):
+    page, tsv = read_whole
+    words = ocr._words(tsv)
+    kept = without(words, 3)
+    missing = text_of(lines_of(words)[3][1])
+    assert "επιχορήγηση" in missing
+    text, _tsv, pdf, merged, check, seconds = ocr.read_unread_lines(
+        page, 300, text_of(kept) + "\n", tsv, None, tmp_path, "ell", 20, words=kept
+    )
+    assert check.verdict == "recovered"
+    assert check.value == 1
+    assert check.read == missing
+    assert pdf is None
+    assert seconds > 0
+    # Between the lines before and after it, as the page shows it.
+    assert text == text_of(words) + "\n"
+    assert [word.text for word in merged] == [word.text for word in words]
+
+
+def test_a_line_left_out_that_does_not_read_as_text(read_whole, tmp_path, monkeypatch):
+    """Read, but below the confidence asked: nothing is put in, the verdict
+    says the page needs a reader."""
+    page, tsv = read_whole
+    kept = without(ocr._words(tsv), 3)
+    monkeypatch.setattr(ocr, "UNREAD_CONFIDENCE", 101)
+    text, tsv_after, _pdf, merged, check, _seconds = ocr.read_unread_lines(
+        page, 300, text_of(kept), tsv, None, tmp_path, "ell", 20, words=kept
+    )
+    assert check.verdict == "unresolved"
+    assert "επιχορήγηση" in check.read
+    assert (text, tsv_after, merged) == (text_of(kept), tsv, kept)
+
+
+def test_a_line_left_out_whose_reading_fails(read_whole, tmp_path, monkeypatch):
+    page, tsv = read_whole
+    kept = without(ocr._words(tsv), 3)
+
+    def fail(command, timeout, what):
+        raise ocr.OCRError(f"Tesseract: {what} took too long")
+
+    monkeypatch.setattr(ocr, "_run", fail)
+    text, _tsv, _pdf, merged, check, _seconds = ocr.read_unread_lines(
+        page, 300, text_of(kept), tsv, None, tmp_path, "ell", 20, words=kept
+    )
+    assert check.verdict == "failed"
+    assert (text, merged) == (text_of(kept), kept)
+
+
+def test_ocr_page_without_the_lines_check(monkeypatch):
+    def forbidden(page, words):
+        raise AssertionError("looked for lines left out")
+
+    monkeypatch.setattr(ocr, "unread_lines", forbidden)
+    result = ocr.ocr_page(short_page(), read_lines=False)
+    assert result.lines_check is None
+    assert "Συμβούλιο" in result.text

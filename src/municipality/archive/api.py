@@ -46,7 +46,8 @@ the first), ``number_unconfirmed`` (the two readings disagree), ``date_from_text
 ``date_corrected``, ``date_unconfirmed`` (the same for the meeting date's
 day and year),
 ``year_from_text``, ``no_number``, ``no_date``, ``low_confidence:<page>``,
-``no_text:<page>``.
+``no_text:<page>``, ``text_missing:<page>`` (the scan shows text that the
+page's text lacks: Tesseract left it out and could not read it alone).
 """
 
 import hashlib
@@ -64,6 +65,7 @@ REVIEW_REASONS = (
     "no_date",
     "low_confidence",
     "no_text",
+    "text_missing",
 )
 
 

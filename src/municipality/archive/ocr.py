@@ -20,7 +20,13 @@ once more, cropped, as one line of digits and «/» with the ``eng`` model:
 ``ell`` puts digits into wide ones (3689/2009). A corrected number replaces the
 first reading in the page's text and in its PDF's text layer; a
 disagreement that cannot be resolved leaves both as read (see
-:func:`extract.check_number`).
+:func:`extract.check_number`); the meeting date's day and year the same
+(:func:`check_number_and_date`).
+
+Text that Tesseract's layout analysis left out of its lines is looked for
+on every page (:func:`unread_lines`, the page's ink outside the lines read)
+and, when there is some, read on its own and put in its place in the text
+and the text layer (:func:`read_unread_lines`).
 
 Tesseract's own threading is ~5x slower on a small machine than one thread
 per process: every run here sets ``OMP_THREAD_LIMIT=1``.
@@ -33,12 +39,14 @@ from io import BytesIO
 from pathlib import Path
 from PIL import Image
 from PIL import ImageChops
+from PIL import ImageDraw
 from PIL import ImageOps
 from PIL import UnidentifiedImageError
 from typing import NamedTuple
 
 import bisect
 import csv
+import itertools
 import os
 import re
 import subprocess
@@ -117,6 +125,14 @@ class PageResult:
     year are in ``text`` and the PDF's text layer), ``date_read`` its words
     as read («6η Ιανουαρίου 196868,»), ``date_rereads`` the second readings
     of its day and year («6 1988», a scale each).
+
+    Text Tesseract's layout analysis left out of its lines
+    (:func:`read_unread_lines`): ``lines_check`` None (none found),
+    ``"recovered"`` (read on its own and put into ``text``, the PDF's text
+    layer and ``confidence``: ``lines_added`` lines, ``lines_read`` their
+    text), ``"unresolved"`` (it does not read as text worth trusting:
+    ``text`` lacks it, the page needs a reader) or ``"failed"``;
+    ``lines_seconds`` that second run's time (within ``seconds``).
     """
 
     text: str
@@ -138,6 +154,10 @@ class PageResult:
     date_check: str | None = None
     date_read: str = ""
     date_rereads: tuple = ()
+    lines_check: str | None = None
+    lines_read: str = ""
+    lines_added: int = 0
+    lines_seconds: float = 0.0
 
 
 # -- reading pages ---------------------------------------------------------
@@ -624,7 +644,7 @@ def _scratch():
 
 @dataclass
 class _Word:
-    """A word of Tesseract's TSV: its line, box (pixels) and text."""
+    """A word of Tesseract's TSV: its line, box (pixels), text and confidence."""
 
     line: tuple
     left: int
@@ -632,6 +652,7 @@ class _Word:
     right: int
     bottom: int
     text: str
+    confidence: float = -1.0
 
 
 def _words(tsv):
@@ -643,10 +664,19 @@ def _words(tsv):
             continue
         try:
             left, top, width, height = (int(value) for value in row[6:10])
+            confidence = float(row[10])
         except ValueError:
             continue
         words.append(
-            _Word(tuple(row[1:5]), left, top, left + width, top + height, row[11])
+            _Word(
+                tuple(row[1:5]),
+                left,
+                top,
+                left + width,
+                top + height,
+                row[11],
+                confidence,
+            )
         )
     return words
 
@@ -1097,6 +1127,7 @@ def check_number_and_date(
     pdf=None,
     number=True,
     date=True,
+    words=None,
 ):
     """Read the decision's number and the meeting date a second time.
 
@@ -1113,12 +1144,15 @@ def check_number_and_date(
     up with the TSV's), nothing else changes; a correction that cannot be
     put in the text makes its verdict ``"unresolved"``.
 
+    ``words`` are ``tsv``'s words (:func:`_words`) when the caller has them
+    (with lines put in by :func:`read_unread_lines`, in ``text``'s order).
+
     Returns (text, pdf, number's :class:`Check`, date's :class:`Check`,
     seconds).
     """
     from municipality.archive import extract
 
-    words = _words(tsv)
+    words = _words(tsv) if words is None else words
     number_found = number_words(words) if number else None
     date_found = date_words(words) if date else None
     numbers, dates = Check(), Check()
@@ -1196,6 +1230,376 @@ def check_number_and_date(
     return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
 
 
+# -- lines Tesseract left out --------------------------------------------------
+
+#: A pixel is ink when it is darker than this share of the paper's grey.
+INK_SHARE = 0.6
+#: A row of the text column is inked when at least this share of it is ink
+#: (a few specks left on a page stay under it).
+UNREAD_ROW_INK = 0.004
+#: A band of inked rows outside every line Tesseract read is taken for text
+#: it left out when it is this tall (a share of the page's median line),
+#: its ink spans this share of the text column and falls apart, across,
+#: into at least this many pieces (the letters; a rule, a border, a stamp's
+#: ring or a signature's stroke are one or a few).
+UNREAD_MIN_HEIGHT = 0.4
+UNREAD_MIN_EXTENT = 0.1
+UNREAD_MIN_PIECES = 8
+#: A band's second reading is put in when its words' confidence (weighted
+#: by length, as :func:`word_confidence`) is at least this.
+UNREAD_CONFIDENCE = 60
+#: The page is looked at this many times smaller for the bands (each pixel
+#: the share of ink of a square of the page).
+UNREAD_SCALE = 4
+
+
+class Band(NamedTuple):
+    """Rows ``top``-``bottom``, columns ``left``-``right`` of a page (pixels)."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+def _line_boxes(words):
+    """The boxes (left, top, right, bottom) of the lines of ``words``."""
+    boxes = {}
+    for word in words:
+        box = boxes.get(word.line)
+        boxes[word.line] = (
+            (word.left, word.top, word.right, word.bottom)
+            if box is None
+            else (
+                min(box[0], word.left),
+                min(box[1], word.top),
+                max(box[2], word.right),
+                max(box[3], word.bottom),
+            )
+        )
+    return list(boxes.values())
+
+
+def _paper(grey):
+    """The grey of the paper: the commonest light level of the page (looked
+    at four times smaller)."""
+    histogram = grey.reduce(4).histogram()
+    return max(range(128, 256), key=histogram.__getitem__)
+
+
+def unread_lines(page, words):
+    """Where the page has text that none of Tesseract's lines holds.
+
+    Tesseract's layout analysis now and then leaves out a region of the
+    page whole: a speckled, rotated page lost two full lines of a paragraph
+    that way, read as well as the rest once looked at on their own. Here the
+    page's ink (darker than :data:`INK_SHARE` of the paper) outside the
+    boxes of the lines Tesseract read (``words``, :func:`_words`) is
+    summed row by row across the text column, at 1/:data:`UNREAD_SCALE`
+    of the size; a run of inked rows tall and wide enough, whose ink breaks
+    into letters across (:data:`UNREAD_MIN_HEIGHT`,
+    :data:`UNREAD_MIN_EXTENT`, :data:`UNREAD_MIN_PIECES`) is a
+    :class:`Band` of unread text. A few milliseconds a page; a page with
+    no words has no bands (it has no text column: see ``no_text``).
+    """
+    lines = _line_boxes(words)
+    if not lines:
+        return []
+    grey = page if page.mode == "L" else page.convert("L")
+    heights = sorted(bottom - top for _left, top, _right, bottom in lines)
+    line = max(1, heights[len(heights) // 2])
+    # Ink is found at half the size (a stroke of type is 3-5 pixels wide at
+    # 300 dpi: it stays dark) and summed into squares of UNREAD_SCALE; a
+    # band is looked at across at full size.
+    half = grey.reduce(2)
+    level = _paper(half) * INK_SHARE
+    ink = [255 if value < level else 0 for value in range(256)]
+    scale = UNREAD_SCALE
+    small = half.point(ink).reduce(scale // 2)
+    del half
+    draw = ImageDraw.Draw(small)
+    pad = max(2, line // 10)
+    for left, top, right, bottom in lines:
+        draw.rectangle(
+            (
+                (left - pad) // scale,
+                (top - pad) // scale,
+                (right + pad) // scale,
+                (bottom + pad) // scale,
+            ),
+            fill=0,
+        )
+    # The text column, with a margin of two lines either side.
+    column_left = max(0, min(box[0] for box in lines) - 2 * line)
+    column_right = min(page.width, max(box[2] for box in lines) + 2 * line)
+    column = small.crop((column_left // scale, 0, column_right // scale, small.height))
+    rows = column.resize((1, column.height), Image.Resampling.BOX).tobytes()
+    inked_row = 255 * UNREAD_ROW_INK
+    gap = max(1, line // 6 // scale)
+    runs = []
+    start = end = None
+    for y, value in enumerate(rows):
+        if value > inked_row:
+            if start is None:
+                start = y
+            end = y + 1
+        elif start is not None and y - end >= gap:
+            runs.append((start, end))
+            start = None
+    if start is not None:
+        runs.append((start, end))
+    bands = []
+    for start, end in runs:
+        top, bottom = start * scale, min(page.height, end * scale)
+        if bottom - top < UNREAD_MIN_HEIGHT * line:
+            continue
+        # Across the band at full size: the ink outside the lines read.
+        strip = grey.crop((column_left, top, column_right, bottom)).point(ink)
+        mask = ImageDraw.Draw(strip)
+        for left, line_top, right, line_bottom in lines:
+            if line_bottom + pad > top and line_top - pad < bottom:
+                mask.rectangle(
+                    (
+                        left - pad - column_left,
+                        line_top - pad - top,
+                        right + pad - column_left,
+                        line_bottom + pad - top,
+                    ),
+                    fill=0,
+                )
+        across = strip.resize((strip.width, 1), Image.Resampling.BOX).tobytes()
+        inked = [value > 0 for value in across]
+        extent = sum(inked)
+        if extent < UNREAD_MIN_EXTENT * len(inked):
+            continue
+        pieces = sum(
+            1
+            for index, value in enumerate(inked)
+            if value and (index == 0 or not inked[index - 1])
+        )
+        if pieces < UNREAD_MIN_PIECES:
+            continue
+        first = inked.index(True)
+        last = len(inked) - inked[::-1].index(True)
+        bands.append(Band(top, bottom, column_left + first, column_left + last))
+    return bands
+
+
+def _read_bands(page, dpi, bands, words, folder, languages, timeout):
+    """The bands read on their own, in one Tesseract run: (TSV, PDF).
+
+    Tesseract reads a page of the same size with only the bands' ink on
+    the paper, the lines it read before painted over (nothing is read
+    twice), as one block of text (``--psm 6``): its words' boxes and its
+    text layer (``textonly_pdf``: no image) are where the page shows them.
+    """
+    grey = page if page.mode == "L" else page.convert("L")
+    paper = _paper(grey.reduce(2))
+    alone = Image.new("L", grey.size, paper)
+    lines = _line_boxes(words)
+    heights = sorted(bottom - top for _left, top, _right, bottom in lines)
+    margin = max(4, heights[len(heights) // 2] // 4) if heights else 8
+    for band in bands:
+        box = (
+            max(0, band.left - margin),
+            max(0, band.top - margin),
+            min(grey.width, band.right + margin),
+            min(grey.height, band.bottom + margin),
+        )
+        alone.paste(grey.crop(box), box[:2])
+    draw = ImageDraw.Draw(alone)
+    for left, top, right, bottom in lines:
+        draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=paper)
+    source = folder / "bands.tif"
+    alone.save(source, "TIFF", compression="raw", dpi=(dpi, dpi))
+    base = folder / "bands"
+    command = [
+        TESSERACT,
+        str(source),
+        str(base),
+        "-l",
+        languages,
+        "--psm",
+        "6",
+        "--dpi",
+        str(dpi),
+        "-c",
+        "tessedit_create_txt=0",
+        "-c",
+        "tessedit_create_tsv=1",
+        "-c",
+        "tessedit_create_pdf=1",
+        "-c",
+        "textonly_pdf=1",
+    ]
+    _run(command, timeout, "the lines left out")
+    tsv = (folder / "bands.tsv").read_text("utf-8", errors="replace")
+    return tsv, (folder / "bands.pdf").read_bytes()
+
+
+def _line_starts(words):
+    """The indexes of the words that begin a line."""
+    return [
+        index
+        for index, word in enumerate(words)
+        if not index or word.line != words[index - 1].line
+    ]
+
+
+def _place(words, box):
+    """Where a line with ``box`` goes among ``words``: the index of the
+    first line read (in reading order) that lies below it and beside it,
+    ``len(words)`` when none does."""
+    middle = (box[1] + box[3]) / 2
+    starts = _line_starts(words)
+    for position, start in enumerate(starts):
+        stop = starts[position + 1] if position + 1 < len(starts) else len(words)
+        left, top, right, bottom = _line_boxes(words[start:stop])[0]
+        if (top + bottom) / 2 > middle and left < box[2] and right > box[0]:
+            return start
+    return len(words)
+
+
+def _insert_lines(text, words, new_words):
+    """``text`` and ``words`` with the lines of ``new_words`` put in place.
+
+    Each new line goes before the first line read below it (:func:`_place`),
+    the new lines that go to one place in their order. The text's words are
+    Tesseract's (:func:`_put_words`); when they do not line up the new lines
+    go at the end. Returns (text, words, where the first new lines went).
+    """
+    tokens = list(re.finditer(r"\S+", text))
+    starts = _line_starts(new_words)
+    groups = {}
+    for position, start in enumerate(starts):
+        stop = starts[position + 1] if position + 1 < len(starts) else len(new_words)
+        line = new_words[start:stop]
+        place = len(words)
+        if len(tokens) == len(words):
+            place = _place(words, _line_boxes(line)[0])
+        groups.setdefault(place, []).append(line)
+    for place in sorted(groups, reverse=True):
+        lines = groups[place]
+        added = "\n".join(" ".join(word.text for word in line) for line in lines)
+        if place < len(words):
+            at = tokens[place].start()
+            text = text[:at] + added + "\n" + text[at:]
+        else:
+            text = text.rstrip() + "\n\n" + added + "\n"
+        words = (
+            words[:place] + [word for line in lines for word in line] + words[place:]
+        )
+    return text, words, min(groups)
+
+
+def _add_text_layer(pdf, extra, words, place):
+    """The one-page ``pdf`` with the text layer of ``extra`` put in; None if
+    it fails.
+
+    ``extra`` is Tesseract's text-only PDF of the same page (the same size,
+    its font under the same name): its text objects go before the text
+    object of the block of ``words[place]`` when that word begins a block
+    (Tesseract writes one text object a block), so the text layer's words
+    stay in the text's order; else after the page's last.
+    """
+    import pikepdf
+
+    try:
+        document = pikepdf.open(BytesIO(pdf))
+        addition = pikepdf.open(BytesIO(extra))
+    except pikepdf.PdfError:
+        return None
+    with document, addition:
+        if len(document.pages) != 1 or len(addition.pages) != 1:
+            return None
+        page = document.pages[0]
+        if list(page.MediaBox) != list(addition.pages[0].MediaBox):
+            return None
+        operations = pikepdf.parse_content_stream(page)
+        added = pikepdf.parse_content_stream(addition.pages[0])
+        names = [str(operator) for _operands, operator in added]
+        if "BT" not in names:
+            return None
+        added = added[names.index("BT") : len(names) - names[::-1].index("ET")]
+        fonts = page.Resources.get("/Font") or {}
+        for operands, operator in added:
+            if str(operator) == "Tf" and str(operands[0]) not in fonts:
+                return None
+        begins = [
+            index
+            for index, (_operands, operator) in enumerate(operations)
+            if str(operator) == "BT"
+        ]
+        blocks = [
+            index
+            for index, word in enumerate(words)
+            if not index or word.line[:2] != words[index - 1].line[:2]
+        ]
+        at = len(operations)
+        if place in blocks and len(begins) == len(blocks):
+            at = begins[blocks.index(place)]
+        operations[at:at] = added
+        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+        output = BytesIO()
+        document.save(output, compress_streams=True)
+    return output.getvalue()
+
+
+def read_unread_lines(
+    page, dpi, text, tsv, pdf, folder, languages, timeout, words=None
+):
+    """Find the text Tesseract left out of a page and read it.
+
+    The bands of :func:`unread_lines` are read in a second run
+    (:func:`_read_bands`). Their lines go into ``text`` before the first
+    line read below each, their words into ``words``, their text layer into
+    ``pdf`` (:func:`_add_text_layer`; the PDF stays as read if that
+    fails) and their rows into ``tsv`` (the page's confidence counts them)
+    when the words' confidence is at least :data:`UNREAD_CONFIDENCE`. The
+    :class:`Check`'s verdict: None (nothing left out), ``"recovered"``
+    (``read`` the lines put in, ``value`` how many), ``"unresolved"`` (the
+    band reads as nothing trustworthy: ``read`` what it gave; nothing is
+    put in) or ``"failed"`` (the second run could not run).
+
+    Returns (text, tsv, pdf, words, :class:`Check`, seconds).
+    """
+    words = _words(tsv) if words is None else words
+    check = Check()
+    bands = unread_lines(page, words)
+    if not bands:
+        return text, tsv, pdf, words, check, 0.0
+    started = time.perf_counter()
+    try:
+        extra_tsv, extra_pdf = _read_bands(
+            page, dpi, bands, words, folder, languages, timeout
+        )
+    except OCRError:
+        check.verdict = "failed"
+        return text, tsv, pdf, words, check, round(time.perf_counter() - started, 3)
+    new_words = _words(extra_tsv)
+    check.read = "\n".join(
+        " ".join(word.text for word in new_words[start:stop])
+        for start, stop in itertools.pairwise(
+            [*_line_starts(new_words), len(new_words)]
+        )
+    )
+    confidence, _count = word_confidence(extra_tsv)
+    if (
+        not any(re.search(r"\w", word.text) for word in new_words)
+        or confidence is None
+        or confidence < UNREAD_CONFIDENCE
+    ):
+        check.verdict = "unresolved"
+        return text, tsv, pdf, words, check, round(time.perf_counter() - started, 3)
+    text, merged, place = _insert_lines(text, words, new_words)
+    if pdf is not None:
+        pdf = _add_text_layer(pdf, extra_pdf, words, place) or pdf
+    tsv = tsv.rstrip("\n") + "\n" + "\n".join(extra_tsv.splitlines()[1:]) + "\n"
+    check.verdict = "recovered"
+    check.value = len(_line_starts(new_words))
+    return text, tsv, pdf, merged, check, round(time.perf_counter() - started, 3)
+
+
 def ocr_page(
     image,
     languages="ell",
@@ -1207,6 +1611,7 @@ def ocr_page(
     despeckle_page=None,
     read_number=True,
     read_date=True,
+    read_lines=True,
 ):
     """Read one page with one Tesseract run: text, confidence and PDF together.
 
@@ -1221,6 +1626,11 @@ def ocr_page(
     or the meeting's date in words and ``read_date`` is true, their digits
     are read a second time (:func:`check_number_and_date`: crops of a few
     words, one run of ~0.15 s); a page without either has its one run.
+
+    With ``read_lines`` true, text that Tesseract's layout analysis left out
+    of its lines is looked for (:func:`unread_lines`, milliseconds) and,
+    when there is some, read on its own and put in
+    (:func:`read_unread_lines`: a second run of ~0.2 s, first).
     """
     if not re.fullmatch(r"[a-z_]{3,8}(\+[a-z_]{3,8})*", languages or ""):
         raise ValueError(f"languages: not Tesseract model names: {languages!r}")
@@ -1256,6 +1666,21 @@ def ocr_page(
         text = (folder / "out.txt").read_text("utf-8", errors="replace")
         tsv = (folder / "out.tsv").read_text("utf-8", errors="replace")
         pdf = (folder / "out.pdf").read_bytes()
+        page_words = _words(tsv)
+        lines, lines_seconds = Check(), 0.0
+        if read_lines and page_words:
+            text, tsv, pdf, page_words, lines, lines_seconds = read_unread_lines(
+                page,
+                dpi,
+                text,
+                tsv,
+                pdf,
+                folder,
+                languages,
+                min(timeout, NUMBER_TIMEOUT),
+                words=page_words,
+            )
+            seconds += lines_seconds
         numbers, dates, reread_seconds = Check(), Check(), 0.0
         if read_number or read_date:
             text, pdf, numbers, dates, reread_seconds = check_number_and_date(
@@ -1268,11 +1693,13 @@ def ocr_page(
                 pdf,
                 number=read_number,
                 date=read_date,
+                words=page_words,
             )
             seconds += reread_seconds
     confidence, words = word_confidence(tsv)
+    polytonic = "grc" in languages.split("+")
     result = PageResult(
-        text=tidy_text(text, polytonic="grc" in languages.split("+")),
+        text=tidy_text(text, polytonic=polytonic),
         confidence=confidence,
         pdf=pdf,
         image=_resized(image, image_width, jpeg_quality),
@@ -1290,6 +1717,10 @@ def ocr_page(
         date_check=dates.verdict,
         date_read=dates.read,
         date_rereads=dates.rereads,
+        lines_check=lines.verdict,
+        lines_read=tidy_text(lines.read, polytonic=polytonic),
+        lines_added=lines.value or 0,
+        lines_seconds=lines_seconds,
     )
     result.total_seconds = round(time.perf_counter() - started, 3)
     return result
@@ -1326,6 +1757,8 @@ __all__ = [
     "OCRError",
     "PageResult",
     "check_number_and_date",
+    "read_unread_lines",
+    "unread_lines",
     "date_words",
     "count_pages",
     "despeckle",

@@ -64,7 +64,7 @@ MAX_YEAR = 2100
 LANGUAGES = frozenset({"ell", "grc", "eng"})
 
 # Review reasons without and with a page (api.py's codes).
-PAGE_REASONS = frozenset({"low_confidence", "no_text"})
+PAGE_REASONS = frozenset({"low_confidence", "no_text", "text_missing"})
 PLAIN_REASONS = frozenset(REVIEW_REASONS) - PAGE_REASONS
 
 FIELDS = frozenset(

@@ -423,8 +423,9 @@ def measure(seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None):
     """Read generated pages with :func:`ocr.ocr_page`; yield one dict a page.
 
     Each: variant, seed, languages, CER, confidence, seconds in Tesseract
-    and in all, PDF bytes, speck pixels removed, and whether the number,
-    the date and the year were read back right (:mod:`extract`).
+    and in all, PDF bytes, speck pixels removed, whether the number, the
+    date and the year were read back right (:mod:`extract`), and the
+    verdict on text left out of Tesseract's lines (``lines_check``).
     """
     from municipality.archive import extract
     from municipality.archive import ocr
@@ -453,6 +454,7 @@ def measure(seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None):
                 == (decision.number, decision.year),
                 "date": extract.find_date(result.text) == decision.date,
                 "year": extract.find_year(result.text) == decision.year,
+                "lines": result.lines_check,
             }
 
 
@@ -465,7 +467,10 @@ def main(argv=None):
     seeds = range(int(args.pop(0))) if args and args[0].isdigit() else range(5)
     variants = args or list(VARIANTS)
     rows = []
-    print("variant          seed  CER     conf   tess s  all s   PDF KB  specks  n d y")
+    print(
+        "variant          seed  CER     conf   tess s  all s   PDF KB  specks  "
+        "n d y  lines"
+    )
     for row in measure(seeds, variants):
         rows.append(row)
         print(
@@ -473,7 +478,8 @@ def main(argv=None):
             f"{row['confidence'] or 0:5.1f}  {row['seconds']:6.2f}  "
             f"{row['total_seconds']:6.2f}  {row['pdf_bytes'] // 1024:6d}  "
             f"{row['specks']:6d}  {'✓' if row['number'] else '✗'} "
-            f"{'✓' if row['date'] else '✗'} {'✓' if row['year'] else '✗'}",
+            f"{'✓' if row['date'] else '✗'} {'✓' if row['year'] else '✗'}  "
+            f"{row['lines'] or ''}",
             flush=True,
         )
     for variant in variants:

@@ -77,6 +77,9 @@ REASON_TITLES = {
     "no_date": _("No meeting date was found."),
     "low_confidence": _("Page ${page} was read with low confidence."),
     "no_text": _("No text was read on page ${page}."),
+    "text_missing": _(
+        "The scan of page ${page} shows text that was not read; check the page."
+    ),
 }
 
 

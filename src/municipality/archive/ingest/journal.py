@@ -66,7 +66,9 @@ class PageRecord:
     read (:meth:`Journal.page_meta`). ``number_check`` is the verdict of the
     second reading of the decision's number (``ocr.PageResult``), None when
     the page was not read for it (or was stored before there was one);
-    ``date_check`` the same for the meeting date.
+    ``date_check`` the same for the meeting date; ``lines_check`` the
+    verdict on text Tesseract left out of its lines
+    (``ocr.read_unread_lines``).
     """
 
     key: str
@@ -81,6 +83,7 @@ class PageRecord:
     thumbnail: bytes | None = None
     number_check: str | None = None
     date_check: str | None = None
+    lines_check: str | None = None
 
 
 def _fsync_folder(folder):
@@ -128,6 +131,7 @@ def write_page(path, record):
         "seconds": record.seconds,
         "number_check": record.number_check,
         "date_check": record.date_check,
+        "lines_check": record.lines_check,
     }
 
     def write(stream):
@@ -160,6 +164,7 @@ def read_page(path, data=True):
                 seconds=meta.get("seconds") or 0.0,
                 number_check=meta.get("number_check"),
                 date_check=meta.get("date_check"),
+                lines_check=meta.get("lines_check"),
             )
             if data:
                 for member in _MEMBERS:

@@ -7,8 +7,10 @@ codes of ``municipality.archive.api`` (``number_from_text`` … ``no_date``;
 number's words, ``ocr.check_number_and_date``, changed it or disagreed;
 ``date_corrected`` / ``date_unconfirmed`` the same for the meeting date);
 pages read with a confidence below the site's ``low_confidence`` setting flag
-``low_confidence:<page>``, pages with no text ``no_text:<page>``. The page
-PDFs are joined into one PDF/A (``pdfa.assemble``).
+``low_confidence:<page>``, pages with no text ``no_text:<page>``, pages
+where text Tesseract left out of its lines could not be read
+(``ocr.read_unread_lines``) ``text_missing:<page>``. The page PDFs are
+joined into one PDF/A (``pdfa.assemble``).
 
 No Plone here.
 """
@@ -69,6 +71,15 @@ DATE_CHECK_REASONS = {
 }
 
 
+#: The verdicts on text Tesseract left out of a page's lines
+#: (``ocr.read_unread_lines``) that make the page need a reader: its text
+#: lacks what the scan shows there.
+LINES_CHECK_REASONS = {
+    "unresolved": "text_missing",
+    "failed": "text_missing",
+}
+
+
 def read_metadata(decision, text, number_checks=(), date_checks=()):
     """Number, year and meeting date: the manifest's, else the text's, flagged.
 
@@ -121,6 +132,27 @@ def read_metadata(decision, text, number_checks=(), date_checks=()):
     return facts
 
 
+def page_reasons(facts, number, record, source_file, source_page, threshold):
+    """Add page ``number``'s review reasons to ``facts``.
+
+    ``no_text`` for a page with no text (and nothing else), else
+    ``low_confidence`` below ``threshold`` (kept for the report too) and
+    ``text_missing`` when text Tesseract left out could not be read
+    (``record.lines_check``).
+    """
+    if not record.text.strip():
+        facts.reasons.append(f"no_text:{number}")
+        facts.empty_pages.append(number)
+        return
+    if record.confidence is not None and record.confidence < threshold:
+        facts.reasons.append(f"low_confidence:{number}")
+        facts.low_confidence.append(
+            (number, source_file, source_page, record.confidence)
+        )
+    if record.lines_check in LINES_CHECK_REASONS:
+        facts.reasons.append(f"{LINES_CHECK_REASONS[record.lines_check]}:{number}")
+
+
 def title(number, year, files):
     """The PDF's title: «Απόφαση 123/1987», or the scan's name."""
     if number and year:
@@ -151,14 +183,7 @@ def build(decision, pages, records, settings, source_hash, languages):
     for number, ((source_file, source_page), record) in enumerate(
         zip(pages, records, strict=True), start=1
     ):
-        if not record.text.strip():
-            facts.reasons.append(f"no_text:{number}")
-            facts.empty_pages.append(number)
-        elif record.confidence is not None and record.confidence < threshold:
-            facts.reasons.append(f"low_confidence:{number}")
-            facts.low_confidence.append(
-                (number, source_file, source_page, record.confidence)
-            )
+        page_reasons(facts, number, record, source_file, source_page, threshold)
         payload_pages.append(
             {
                 "number": number,

@@ -109,6 +109,7 @@ def read_page(job):
         thumbnail=result.thumbnail,
         number_check=result.number_check,
         date_check=result.date_check,
+        lines_check=result.lines_check,
     )
     journal.write_page(job.target, record)
     return PageDone(
