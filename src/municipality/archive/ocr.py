@@ -516,15 +516,16 @@ def speck_pixels(grey, area=SPECK_AREA):
     between: the blob is cut off from everything else) and those are at most
     ``area``. Letters, accents, full stops and the dots of the diaeresis are
     larger, or touch something on the ring. Box counts from shifted copies
-    (ImageChops, in C): a few tenths of a second for an A4 page at 300 dpi.
+    (ImageChops, in C; ``add_modulo``, ten times faster than ``add``, as a
+    count never passes 49): ~0.1 s for an A4 page at 300 dpi.
     Returns an ``L`` image, 255 on the speck pixels.
     """
     ones = grey.point(lambda value: 1 if value < SPECK_DARK else 0)
-    rows5 = _shifted(ones, 2, True, ImageChops.add)
-    rows7 = _shifted(ones, 3, True, ImageChops.add, start=rows5, first=3)
-    box7 = _shifted(rows7, 3, False, ImageChops.add)
+    rows5 = _shifted(ones, 2, True, ImageChops.add_modulo)
+    rows7 = _shifted(ones, 3, True, ImageChops.add_modulo, start=rows5, first=3)
+    box7 = _shifted(rows7, 3, False, ImageChops.add_modulo)
     del rows7  # a page at 300 dpi is 9 MB an image: only a few at a time
-    box5 = _shifted(rows5, 2, False, ImageChops.add)
+    box5 = _shifted(rows5, 2, False, ImageChops.add_modulo)
     del rows5
     alone = ImageChops.difference(box5, box7)
     del box7
