@@ -38,6 +38,8 @@ class Facts:
     #: ``(decision page, source file, page of the file, confidence)``
     low_confidence: list = field(default_factory=list)
     empty_pages: list = field(default_factory=list)
+    #: Pages whose scan shows text their text lacks (``text_missing``).
+    text_missing: list = field(default_factory=list)
 
 
 def _blob(data, content_type, filename):
@@ -151,6 +153,7 @@ def page_reasons(facts, number, record, source_file, source_page, threshold):
         )
     if record.lines_check in LINES_CHECK_REASONS:
         facts.reasons.append(f"{LINES_CHECK_REASONS[record.lines_check]}:{number}")
+        facts.text_missing.append(number)
 
 
 def title(number, year, files):

@@ -109,6 +109,7 @@ class Summary:
     pages_reused: int = 0
     pages_failed: int = 0
     low_confidence: int = 0
+    text_missing: int = 0
     flagged: int = 0
     changed: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
@@ -133,6 +134,7 @@ class Summary:
             "pages_reused": self.pages_reused,
             "pages_failed": self.pages_failed,
             "low_confidence": self.low_confidence,
+            "text_missing": self.text_missing,
             "flagged": self.flagged,
             "changed": self.changed,
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
@@ -588,6 +590,11 @@ class Runner:
             for page, (name, file_page, _key, _path) in enumerate(item.pages, 1)
             if page in facts.empty_pages
         ]
+        missing = [
+            [name, file_page, page]
+            for page, (name, file_page, _key, _path) in enumerate(item.pages, 1)
+            if page in facts.text_missing
+        ]
         with self._lock:
             self.journal.record_upload(
                 item.source_hash,
@@ -604,6 +611,7 @@ class Runner:
                 reasons=facts.reasons,
                 low_confidence=low,
                 empty=empty,
+                text_missing=missing,
             )
             if stored.created:
                 item.status = "uploaded"
@@ -622,7 +630,12 @@ class Runner:
     # -- the report --
 
     def _report(self):
-        """The low-confidence CSV of the whole batch (this run and earlier ones)."""
+        """The low-confidence CSV of the whole batch (this run and earlier ones).
+
+        A row a page: read below the threshold (its confidence), with no
+        text («no text») or with text the scan shows and its text lacks
+        («text missing»; a page can be that and low-confidence: two rows).
+        """
         path = self.options.report or (self.journal.folder / "low-confidence.csv")
         uploads = self.journal.uploads()
         rows = []
@@ -636,11 +649,16 @@ class Runner:
                 ):
                     rows.append((url, file, file_page, page, confidence, languages))
                 for file, file_page, page in entry.get("empty", ()):
-                    rows.append((url, file, file_page, page, "", languages))
+                    rows.append((url, file, file_page, page, "no text", languages))
+                for file, file_page, page in entry.get("text_missing", ()):
+                    rows.append((url, file, file_page, page, "text missing", languages))
             elif item.facts is not None:
                 for page, file, file_page, confidence in item.facts.low_confidence:
                     rows.append(("", file, file_page, page, confidence, item.languages))
-        self.summary.low_confidence = sum(1 for row in rows if row[4] != "")
+        self.summary.low_confidence = sum(
+            1 for row in rows if isinstance(row[4], int | float)
+        )
+        self.summary.text_missing = sum(1 for row in rows if row[4] == "text missing")
         path = Path(path)
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -658,7 +676,11 @@ class Runner:
                     ]
                 )
                 for url, file, file_page, page, confidence, languages in rows:
-                    shown = f"{confidence:.1f}" if confidence != "" else "no text"
+                    shown = (
+                        f"{confidence:.1f}"
+                        if isinstance(confidence, int | float)
+                        else confidence
+                    )
                     writer.writerow([url, file, file_page, page, shown, languages])
         except OSError as error:
             self.say(f"Cannot write the report {path}: {error.strerror or error}")
@@ -685,6 +707,8 @@ class Runner:
             + (f", {s.pages_failed} failed" if s.pages_failed else "")
         )
         say(f"Low-confidence pages: {s.low_confidence}")
+        if s.text_missing:
+            say(f"Pages with text left unread: {s.text_missing}")
         say(f"Flagged for review: {s.flagged} of the decisions uploaded")
         for line in s.changed:
             say(f"Changed: {line}")
