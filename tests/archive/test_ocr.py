@@ -1014,12 +1014,22 @@ def test_a_line_left_out_is_read_and_put_in_its_place(read_whole, tmp_path):
     )
     assert check.verdict == "recovered"
     assert check.value == 1
-    assert check.read == missing
+    # Read on its own, the line reads as printed (the page's reading had
+    # «ΗἩ» for its first word).
+    assert check.read == PARAGRAPHS.splitlines()[2]
     assert pdf is None
     assert seconds > 0
     # Between the lines before and after it, as the page shows it.
-    assert text == text_of(words) + "\n"
-    assert [word.text for word in merged] == [word.text for word in words]
+    lines = text_of(words).splitlines()
+    lines[3] = check.read
+    assert text == "\n".join(lines) + "\n"
+    line = lines_of(words)[3][1]
+    first = words.index(line[0])
+    assert [word.text for word in merged] == [
+        *(word.text for word in words[:first]),
+        *check.read.split(),
+        *(word.text for word in words[first + len(line) :]),
+    ]
 
 
 def test_a_line_left_out_that_does_not_read_as_text(read_whole, tmp_path, monkeypatch):
@@ -1059,3 +1069,40 @@ def test_ocr_page_without_the_lines_check(monkeypatch):
     result = ocr.ocr_page(short_page(), read_lines=False)
     assert result.lines_check is None
     assert "Συμβούλιο" in result.text
+
+
+def test_a_text_layer_that_cannot_be_put_in_leaves_the_pdf_as_read(read_whole):
+    """Not a PDF, or not Tesseract's: None (the caller keeps its PDF)."""
+    page, tsv = read_whole
+    words = ocr._words(tsv)
+    assert ocr._add_text_layer(b"not a pdf", b"%PDF-1.4 nor this", words, 0) is None
+    blank = BytesIO()
+    Image.new("L", (100, 100), 255).save(blank, "PDF")
+    # A PDF with no text objects to put in.
+    assert ocr._add_text_layer(blank.getvalue(), blank.getvalue(), words, 0) is None
+
+
+def test_a_line_left_out_of_a_rotated_page(tmp_path):
+    """On a page scanned askew a line's box is taller than its letters and
+    covers part of the lines above and below: a line left out between two
+    read lines is found and read whole all the same (the words read are
+    painted out word by word, and the band is read on white paper)."""
+    text = testpages.sample(3, lines=20).text
+    page, _specks = ocr.ocr_input(testpages.render_page(text, noisy=True, seed=2), 300)
+    tsv, _pdf = read_with_tesseract(page, tmp_path)
+    words = ocr._words(tsv)
+    lines = lines_of(words)
+    # The boxes of the lines around it overlap the line's own.
+    above, line, below = (box(lines[number][1]) for number in (8, 9, 10))
+    assert above[3] > line[1]
+    assert below[1] < line[3]
+    kept = without(words, 9)
+    text_kept = text_of(kept)
+    new_text, _tsv, _pdf, merged, check, _seconds = ocr.read_unread_lines(
+        page, 300, text_kept, tsv, None, tmp_path, "ell", 20, words=kept
+    )
+    assert check.verdict == "recovered"
+    assert ocr.tidy_text(check.read, polytonic=False) == ocr.tidy_text(
+        text_of(lines[9][1]), polytonic=False
+    )
+    assert len(merged) == len(words)

@@ -1235,6 +1235,9 @@ def check_number_and_date(
 
 #: A pixel is ink when it is darker than this share of the paper's grey.
 INK_SHARE = 0.6
+#: The bands read on their own are put on white paper: what is lighter
+#: than this share of the paper's grey becomes white.
+PAPER_SHARE = 0.9
 #: A row of the text column is inked when at least this share of it is ink
 #: (a few specks left on a page stay under it).
 UNREAD_ROW_INK = 0.004
@@ -1295,7 +1298,7 @@ def unread_lines(page, words):
     page whole: a speckled, rotated page lost two full lines of a paragraph
     that way, read as well as the rest once looked at on their own. Here the
     page's ink (darker than :data:`INK_SHARE` of the paper) outside the
-    boxes of the lines Tesseract read (``words``, :func:`_words`) is
+    boxes of the words Tesseract read (``words``, :func:`_words`) is
     summed row by row across the text column, at 1/:data:`UNREAD_SCALE`
     of the size; a run of inked rows tall and wide enough, whose ink breaks
     into letters across (:data:`UNREAD_MIN_HEIGHT`,
@@ -1318,9 +1321,13 @@ def unread_lines(page, words):
     scale = UNREAD_SCALE
     small = half.point(ink).reduce(scale // 2)
     del half
+    # The words read are painted out, each in its own box: on a rotated
+    # page a line's box is taller than its letters and covers a line left
+    # out between two lines read, a word's box does not.
+    boxes = [(word.left, word.top, word.right, word.bottom) for word in words]
     draw = ImageDraw.Draw(small)
     pad = max(2, line // 10)
-    for left, top, right, bottom in lines:
+    for left, top, right, bottom in boxes:
         draw.rectangle(
             (
                 (left - pad) // scale,
@@ -1357,7 +1364,7 @@ def unread_lines(page, words):
         # Across the band at full size: the ink outside the lines read.
         strip = grey.crop((column_left, top, column_right, bottom)).point(ink)
         mask = ImageDraw.Draw(strip)
-        for left, line_top, right, line_bottom in lines:
+        for left, line_top, right, line_bottom in boxes:
             if line_bottom + pad > top and line_top - pad < bottom:
                 mask.rectangle(
                     (
@@ -1390,13 +1397,16 @@ def _read_bands(page, dpi, bands, words, folder, languages, timeout):
     """The bands read on their own, in one Tesseract run: (TSV, PDF).
 
     Tesseract reads a page of the same size with only the bands' ink on
-    the paper, the lines it read before painted over (nothing is read
+    the paper, the words it read before painted over (nothing is read
     twice), as one block of text (``--psm 6``): its words' boxes and its
     text layer (``textonly_pdf``: no image) are where the page shows them.
     """
     grey = page if page.mode == "L" else page.convert("L")
-    paper = _paper(grey.reduce(2))
-    alone = Image.new("L", grey.size, paper)
+    # The paper white, on the page and in the bands (their uneven light
+    # would draw the bands' edges on the page as lines).
+    light = _paper(grey.reduce(2)) * PAPER_SHARE
+    whiten = [value if value < light else 255 for value in range(256)]
+    alone = Image.new("L", grey.size, 255)
     lines = _line_boxes(words)
     heights = sorted(bottom - top for _left, top, _right, bottom in lines)
     margin = max(4, heights[len(heights) // 2] // 4) if heights else 8
@@ -1407,10 +1417,12 @@ def _read_bands(page, dpi, bands, words, folder, languages, timeout):
             min(grey.width, band.right + margin),
             min(grey.height, band.bottom + margin),
         )
-        alone.paste(grey.crop(box), box[:2])
+        alone.paste(grey.crop(box).point(whiten), box[:2])
     draw = ImageDraw.Draw(alone)
-    for left, top, right, bottom in lines:
-        draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=paper)
+    for word in words:
+        draw.rectangle(
+            (word.left - 1, word.top - 1, word.right + 1, word.bottom + 1), fill=255
+        )
     source = folder / "bands.tif"
     alone.save(source, "TIFF", compression="raw", dpi=(dpi, dpi))
     base = folder / "bands"
@@ -1506,11 +1518,19 @@ def _add_text_layer(pdf, extra, words, place):
     import pikepdf
 
     try:
-        document = pikepdf.open(BytesIO(pdf))
-        addition = pikepdf.open(BytesIO(extra))
-    except pikepdf.PdfError:
+        return _merged_text_layer(pdf, extra, words, place)
+    except (pikepdf.PdfError, ValueError, TypeError):
         return None
-    with document, addition:
+
+
+def _merged_text_layer(pdf, extra, words, place):
+    """:func:`_add_text_layer`'s work; raises what pikepdf raises."""
+    import pikepdf
+
+    with (
+        pikepdf.open(BytesIO(pdf)) as document,
+        pikepdf.open(BytesIO(extra)) as addition,
+    ):
         if len(document.pages) != 1 or len(addition.pages) != 1:
             return None
         page = document.pages[0]
@@ -1574,7 +1594,7 @@ def read_unread_lines(
         extra_tsv, extra_pdf = _read_bands(
             page, dpi, bands, words, folder, languages, timeout
         )
-    except OCRError:
+    except (OCRError, OSError):
         check.verdict = "failed"
         return text, tsv, pdf, words, check, round(time.perf_counter() - started, 3)
     new_words = _words(extra_tsv)
