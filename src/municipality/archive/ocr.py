@@ -1108,7 +1108,8 @@ class Check:
     ``"unresolved"`` or ``"failed"``; ``read`` what the page's reading has,
     ``rereads`` the second readings (a scale each), ``value`` what the
     verdict settles on (the number, the date), ``changes`` the text's
-    changes (:func:`_put_words`).
+    changes (:func:`_put_words`). :func:`read_unread_lines` uses it too:
+    ``"recovered"``, ``read`` the lines read, ``value`` how many.
     """
 
     verdict: str | None = None
