@@ -33,6 +33,7 @@ from html import escape
 from municipality import logger
 from municipality.core import relevance
 from municipality.core import scorecache
+from municipality.core import sitepath
 from Products.CMFPlone.UnicodeSplitter.splitter import I18NNormalizer
 from Products.CMFPlone.UnicodeSplitter.splitter import Splitter
 from Products.ZCTextIndex.PipelineFactory import element_factory
@@ -337,6 +338,9 @@ scorecache.patch()
 # … and the catalog sorted all of them by score for the 25 a page shows
 # (:mod:`municipality.core.relevance`).
 relevance.patch()
+# … and intersected every result with the set of the whole site when a
+# query's path is the site root's (:mod:`municipality.core.sitepath`).
+sitepath.patch()
 
 
 # --- Terms, query terms and snippets ----------------------------------------
