@@ -47,10 +47,26 @@ def test_the_first_page_does_not_sort_everything():
     order = relevance.ScoreOrder(bucket)
     assert order[24] == bucket.byValue(0)[24]
     assert order._all is None
-    assert relevance.ScoreOrder.FIRST <= len(order._head) < 200
-    order[150]  # further: more of the head, still not all
+    # About twice the first read's pairs: a sample of the scores picks them.
+    assert relevance.ScoreOrder.FIRST <= len(order._head) < 4 * order.FIRST
+    order[450]  # further: more of the head, still not all
     assert order._all is None
-    assert len(order._head) >= 151
+    assert len(order._head) >= 451
+    assert list(order[:451]) == bucket.byValue(0)[:451]
+
+
+def test_a_sample_that_falls_short_gives_way_to_every_score():
+    # The scores the evenly spaced sample reads are the best ones, and few:
+    # the score it picks is reached by fewer hits than the first read wants.
+    size = 20000
+    step = size // (relevance.ScoreOrder.SAMPLE * relevance.ScoreOrder.FIRST)
+    bucket = IIBucket(
+        [(rid, 5000 + rid if rid % step == 0 else rid % 997 + 1) for rid in range(size)]
+    )
+    order = relevance.ScoreOrder(bucket)
+    assert order[:30] == bucket.byValue(0)[:30]
+    assert len(order._head) >= relevance.ScoreOrder.FIRST
+    assert order._all is None
 
 
 TEXTS = [

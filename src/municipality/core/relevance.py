@@ -10,11 +10,15 @@ not tell the catalog how many they will read, so ZCatalog cannot limit the
 sort itself.
 
 :class:`ScoreOrder` is the same sequence, made lazily: reading its first
-items finds the score of the k-th best (``heapq.nlargest`` over the scores),
-takes the hits scoring at least that and sorts only those; reading further
-doubles k; reading past a quarter of the hits (or from the end) sorts them
-all with ``byValue``. The order is exactly ``byValue``'s — score, then
-rid, both descending — for any access.
+items picks a score that about twice k hits reach (the k-th best of an
+evenly spaced sample of the scores; the k-th best of all when the sample
+falls short), takes the hits scoring at least that (``byValue(score)``,
+which skips the others in C) and sorts only those; reading further doubles
+k; reading past a quarter of the hits (or from the end) sorts them all with
+``byValue(0)``. The order is exactly ``byValue(0)``'s — score, then rid,
+both descending — for any access. For the 18,000 hits of «απόφαση» the
+first page's order costs 0.35 ms (1.5 ms with ``heapq.nlargest`` over
+every score and a Python filter; ``docs/performance.md``).
 
 :func:`patch` makes ``Catalog.search`` use it: a copy of the method of
 Products.ZCatalog 7.4 (pinned in ``constraints.txt``) with that one line
@@ -22,7 +26,6 @@ changed; ``tests/search/test_relevance.py`` fails when the upstream method
 changes, so that the copy is looked at again.
 """
 
-from itertools import compress
 from Products.ZCatalog.Catalog import Catalog
 from ZTUtils.Lazy import LazyCat
 from ZTUtils.Lazy import LazyMap
@@ -36,6 +39,8 @@ class ScoreOrder:
 
     #: Pairs sorted on the first read.
     FIRST = 100
+    #: Scores sampled per pair wanted, to pick the score the wanted reach.
+    SAMPLE = 16
 
     def __init__(self, scores):
         self._scores = scores
@@ -57,14 +62,32 @@ class ScoreOrder:
             self._all = self._scores.byValue(0)
             self._head = []
             return self._all
-        values = list(self._scores.values())
-        least = heapq.nlargest(wanted, values)[-1]
-        rids = compress(self._scores.keys(), map(least.__le__, values))
-        score = self._scores.__getitem__
-        # Every hit scoring at least the wanted-th score: the sorted ones are
-        # the start of the whole order (ties at the threshold included).
-        self._head = sorted(((score(rid), rid) for rid in rids), reverse=True)
+        values = self._scores.values()
+        if not isinstance(values, list):
+            values = list(values)  # a BTree's values are a lazy sequence
+        step = len(values) // (self.SAMPLE * wanted)
+        head = []
+        if step > 1:
+            sample = values[::step]
+            # About twice `wanted` hits score at least this.
+            reach = 2 * wanted * len(sample) // len(values) + 1
+            head = self._at_least(heapq.nlargest(reach, sample)[-1])
+        if len(head) < wanted:
+            head = self._at_least(heapq.nlargest(wanted, values)[-1])
+        self._head = head
         return self._head
+
+    def _at_least(self, least):
+        """Every hit scoring at least ``least``, sorted: the start of the
+        whole order (ties at ``least`` included)."""
+        # byValue(least) leaves out the lower scores without making them
+        # pairs; it divides the others by `least`, so the order is made
+        # again from the scores.
+        score = self._scores.__getitem__
+        return sorted(
+            ((score(rid), rid) for _value, rid in self._scores.byValue(least)),
+            reverse=True,
+        )
 
     def __getitem__(self, index):
         if isinstance(index, slice):
