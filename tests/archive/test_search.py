@@ -281,6 +281,24 @@ def test_relevance_puts_the_most_matches_first(portal):
     assert search.parse({"sort": "relevance"}).order == "date"
 
 
+def test_relevance_is_the_catalog_s_order_ties_included(portal):
+    # Equal texts score alike: the order among them is the catalog's own
+    # (score, then record id, both descending), page after page.
+    for number in range(1, 31):
+        text = "Η ανακύκλωση." if number % 3 else "Η ανακύκλωση και η ανακύκλωση."
+        add(number, 1990, text)
+    brains = portal.portal_catalog(
+        SearchableText="ανακυκλωση", portal_type="HistoricalDecision"
+    )
+    expected = [brain.UID for brain in brains]
+    assert len(expected) == 30
+    shown = []
+    for b_start in (0, 10, 20):
+        results = run(portal, q="ανακυκλωση", b_start=str(b_start), b_size="10")
+        shown += [hit.uid for hit in results.hits]
+    assert shown == expected
+
+
 # -- snippets and pages ---------------------------------------------------------------
 
 

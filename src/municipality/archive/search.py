@@ -26,9 +26,11 @@ works on the catalog's record ids (``rid``) and the indexes' own BTrees:
 - facets count values through the indexes' reverse maps (``rid → value``)
   over the result, or, when the result is most of the archive, over what is
   *not* in it, subtracted from the base's cached counts;
-- ordering by relevance keeps the best ``b_start + b_size`` scores; ordering
-  by date walks the ``archive_date`` index from the newest (or oldest) date
-  when the result is large, or sorts the result when it is small;
+- ordering by relevance keeps the best ``b_start + b_size`` scores, in the
+  catalog's order (core's :class:`~municipality.core.relevance.ScoreOrder`);
+  ordering by date walks the ``archive_date`` index from the newest (or
+  oldest) date when the result is large, or sorts the result when it is
+  small;
 - only the decisions of the page shown are loaded (straight from the
   archive folder, not through brains: the catalog's metadata records hold a
   dozen dates each), for their fields, snippets and the page where the
@@ -56,6 +58,7 @@ from itertools import chain
 from municipality import _
 from municipality.archive import settings
 from municipality.archive.setuphandlers import get_archive
+from municipality.core.relevance import ScoreOrder
 from municipality.core.scorecache import catalog_state
 from municipality.core.scorecache import scoring
 from municipality.core.textindex import fold
@@ -74,9 +77,7 @@ from urllib.parse import urlencode
 from zope.i18nmessageid import Message
 
 import bisect
-import heapq
 import html
-import operator
 import re
 import threading
 import unicodedata
@@ -629,9 +630,9 @@ def _by_date(catalog, rs, count, reverse, base_size):
 
 
 def _by_score(rs, count):
-    """The ``count`` best-scored rids of ``rs`` (``rid → score``)."""
-    best = heapq.nlargest(count, rs.items(), key=operator.itemgetter(1))
-    return [rid for rid, _score in best]
+    """The ``count`` best-scored rids of ``rs`` (``rid → score``), in the
+    catalog's relevance order (score, then rid, both descending)."""
+    return [rid for _score, rid in ScoreOrder(rs)[:count]]
 
 
 # -- facets -------------------------------------------------------------------------
