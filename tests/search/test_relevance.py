@@ -3,6 +3,7 @@
 ``byValue(0)`` for every way of reading it, the same results and scores
 through the catalog, and a guard on the upstream method it copies."""
 
+from BTrees.IIBTree import IIBTree
 from BTrees.IIBTree import IIBucket
 from municipality.core import relevance
 from plone import api
@@ -53,6 +54,16 @@ def test_the_first_page_does_not_sort_everything():
     assert order._all is None
     assert len(order._head) >= 451
     assert list(order[:451]) == bucket.byValue(0)[:451]
+
+
+def test_a_btree_of_scores_reads_as_a_bucket_does():
+    # A result the catalog merged may be a BTree: its values are a lazy
+    # sequence, not a list.
+    bucket = _bucket(30000, 3, 50000)
+    tree = IIBTree(bucket)
+    order = relevance.ScoreOrder(tree)
+    assert order[:200] == bucket.byValue(0)[:200]
+    assert order._all is None
 
 
 def test_a_sample_that_falls_short_gives_way_to_every_score():
