@@ -392,6 +392,13 @@ def test_date_words_pieces():
     assert extract.weekday_of(fold("Σάββατον")) == 5
     assert extract.weekday_of(fold("Κυριακήν")) == 6
     assert extract.weekday_of(fold("ημέρα")) is None
+    # One letter off a day's name: that day only where a day is named.
+    assert extract.weekday_of(fold("Ἱρίτην")) is None
+    assert extract.weekday_of(fold("Ἱρίτην"), near=True) == 1
+    assert extract.weekday_of(fold("Παρασκενή"), near=True) == 4
+    assert extract.weekday_of(fold("ημέρα"), near=True) is None
+    assert extract.weekday_of(fold("Τρ"), near=True) is None  # too short
+    assert extract.weekday_of(fold("Πάτρα"), near=True) is None  # two off
     text = fold("Σήμερα, την 6η Ιανουαρίου 1988, ημέρα Τετάρτη")
     assert extract.meeting_phrase(text, 12, 32)
     text = fold("σύμφωνα με το ΦΕΚ της 6ης Ιανουαρίου 1988 και")

@@ -832,6 +832,23 @@ def test_date_words_polytonic_and_read_as_letters():
     assert found.day_end == 1
 
 
+def test_date_words_weekday_one_letter_off_after_the_word_day():
+    # Polytonic page 19 of the generated pages: «Τρίτην» read «Ἱρίτην».
+    line = [
+        ("Σήμερον", 10, 150),
+        ("τὴν", 170, 60),
+        ("22ην", 240, 80),
+        ("Σεπτεμβρίου", 330, 200),
+        ("1952,", 540, 100),
+        ("ἡμέραν", 650, 120),
+        ("Ἱρίτην", 780, 120),
+    ]
+    assert ocr.date_words(ocr._words(tsv(line))).weekday == 1
+    # Not after «ημέρα»: a word one letter off is no day.
+    line[5] = ("καί", 650, 60)
+    assert ocr.date_words(ocr._words(tsv(line))).weekday is None
+
+
 @pytest.mark.parametrize(
     "line",
     [

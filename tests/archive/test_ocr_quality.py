@@ -103,3 +103,24 @@ def test_noisy_page_whose_lines_tesseract_left_out(monkeypatch):
     # The meeting's date and number, checked as on every page.
     assert result.number_check == "confirmed"
     assert extract.find_number(result.text) == (sample.number, sample.year)
+
+
+def test_polytonic_day_read_again_with_its_article():
+    # «τὴν 5ην Ἰουνίου 1965»: the noisy page reads the day «δην»; «5ην»
+    # cropped alone reads as digits as nothing (or «51», «57»), «τὴν 5ην»
+    # as «5», at both scales, and Saturday (ἡμέραν Σάββατον) agrees.
+    sample, result = read(4, noisy=True, polytonic=True, languages="ell+grc")
+    assert result.date_read == "δην Ἰουνίου 1965,"
+    assert result.date_rereads == ("5 1965",) * len(ocr.NUMBER_SCALES)
+    assert result.date_check == "corrected"
+    assert extract.find_date(result.text) == sample.date
+
+
+def test_polytonic_weekday_one_letter_off_settles_the_day():
+    # «τὴν 23ην Σεπτεμβρίου 1952, ἡμέραν Τρίτην» read «22ην … Ἱρίτην»: the
+    # second reading says 23, and «Ἱρίτην» after «ἡμέραν» is Tuesday, the
+    # 23rd's day and not the 22nd's.
+    sample, result = read(19, polytonic=True, languages="ell+grc")
+    assert result.date_read == "22ην Σεπτεµβρίου 1952,"
+    assert result.date_check == "corrected"
+    assert extract.find_date(result.text) == sample.date

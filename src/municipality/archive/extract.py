@@ -370,12 +370,27 @@ def month_of(folded_word):
     return _month(match) if match else None
 
 
-def weekday_of(folded_word):
-    """The day of the week (0 = Monday) a :func:`fold` ed word names, or None."""
+def weekday_of(folded_word, near=False):
+    """The day of the week (0 = Monday) a :func:`fold` ed word names, or None.
+
+    With ``near`` (the word follows «ημέρα»/«ἡμέραν», where the page can
+    only name a day) a word whose start is one letter off one day's stem,
+    and no other's, names that day: «Ἱρίτην» is Tuesday's «Τρίτην» read
+    with a wrong first letter. The stems are at least three letters apart,
+    so one letter off never comes near two of them.
+    """
     for index, stem in enumerate(WEEKDAYS):
         if folded_word.startswith(stem):
             return index
-    return None
+    if not near:
+        return None
+    close = [
+        index
+        for index, stem in enumerate(WEEKDAYS)
+        if len(folded_word) >= len(stem)
+        and sum(a != b for a, b in zip(folded_word, stem, strict=False)) == 1
+    ]
+    return close[0] if len(close) == 1 else None
 
 
 def _date(year, month, day):

@@ -1005,6 +1005,10 @@ def _put_words_pdf(pdf, words, changes):
     return output.getvalue()
 
 
+# The article before the day's word («την 6η», «τὴν 5ην»), folded.
+_ARTICLE = re.compile(r"τη[νσ]?")
+
+
 class DateWords(NamedTuple):
     """Where the meeting's date is among Tesseract's words (:func:`date_words`).
 
@@ -1080,10 +1084,10 @@ def date_words(words):
             continue
         weekday = None
         for after in range(year + 1, min(year + 4, len(words))):
-            named = extract.weekday_of(folded[after])
-            if named is not None and (
-                after == year + 1 or folded[after - 1].startswith("ημερ")
-            ):
+            # After «ημέρα» a word one letter off a day's name is that day.
+            after_day = folded[after - 1].startswith("ημερ")
+            named = extract.weekday_of(folded[after], near=after_day)
+            if named is not None and (after == year + 1 or after_day):
                 weekday = named
                 break
         return DateWords(
@@ -1166,7 +1170,15 @@ def check_number_and_date(
         dates.read = " ".join(
             words[i].text for i in range(date_found.day, date_found.year + 1)
         )
-        groups += [[words[date_found.day]], [words[date_found.year]]]
+        day = [words[date_found.day]]
+        if date_found.day and _ARTICLE.fullmatch(
+            extract.fold(words[date_found.day - 1].text)
+        ):
+            # «την 5ην» read as digits gives «5»; «5ην» alone gives nothing or
+            # reads the ending as digits («51», «57»): the article, which
+            # reads as nothing, makes the crop a line.
+            day.insert(0, words[date_found.day - 1])
+        groups += [day, [words[date_found.year]]]
     if not groups:
         return text, pdf, numbers, dates, 0.0
     started = time.perf_counter()
