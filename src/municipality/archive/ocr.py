@@ -1137,9 +1137,10 @@ def check_number_and_date(
 ):
     """Read the decision's number and the meeting date a second time.
 
-    The number's words (:func:`number_words`) and the date's day and year
-    (:func:`date_words`) are cropped from ``page`` (the image Tesseract
-    read) and read in one Tesseract run as lines of digits, at each of
+    The number's words (:func:`number_words`) and the date's day (with the
+    article before it, «την») and year (:func:`date_words`) are cropped from
+    ``page`` (the image Tesseract read) and read in one Tesseract run as
+    lines of digits, at each of
     :data:`NUMBER_SCALES`; ``number`` and ``date`` say which to look for.
     The verdicts are :func:`extract.check_date`'s and
     :func:`extract.check_number`'s, the latter with the meeting date's year
