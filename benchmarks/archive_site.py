@@ -223,6 +223,25 @@ class BenchInstance:
         self.stop()
 
 
+def run_inside(instance, pages, script, *args):
+    """``script --inner args`` under ``zconsole run`` (Zope stopped) on the
+    instance ``var/benchmarks/<instance>``, with ``pages`` pages of the
+    generated archive in it first (``archive_corpus.py``, resumable)."""
+    bench = BenchInstance(instance)
+    bench.prepare()
+    bench.zconsole(ROOT / "benchmarks" / "archive_corpus.py", "--pages", str(pages))
+    bench.zconsole(script, "--inner", *args)
+
+
+def script_argv(inside_zconsole):
+    """A benchmark script's own arguments: inside ``zconsole run``, whose
+    own arguments come first, those after the script."""
+    if not inside_zconsole:
+        return sys.argv[1:]
+    script = next(i for i, a in enumerate(sys.argv) if a.endswith(".py"))
+    return sys.argv[script + 1 :]
+
+
 def _zombie(pid):
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"

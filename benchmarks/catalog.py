@@ -42,15 +42,10 @@ LARGE = 5000
 
 def outer(args):
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from archive_site import BenchInstance
+    from archive_site import run_inside
 
-    bench = BenchInstance(args.instance)
-    bench.prepare()
-    corpus = ROOT / "benchmarks" / "archive_corpus.py"
-    bench.zconsole(corpus, "--pages", str(args.pages))
-    bench.zconsole(
-        ROOT / "benchmarks" / "catalog.py", "--inner", "--runs", str(args.runs)
-    )
+    script = ROOT / "benchmarks" / "catalog.py"
+    run_inside(args.instance, args.pages, script, "--runs", str(args.runs))
 
 
 def inner(args, app):
@@ -148,12 +143,10 @@ def main():
     parser.add_argument("--pages", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
-    argv = sys.argv[1:]
-    if "app" in globals():
-        # Inside zconsole, whose own arguments come first: ours follow the script.
-        script = next(i for i, a in enumerate(sys.argv) if a.endswith(".py"))
-        argv = sys.argv[script + 1 :]
-    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from archive_site import script_argv
+
+    args = parser.parse_args(script_argv("app" in globals()))
     if args.inner:
         inner(args, globals()["app"])
     else:

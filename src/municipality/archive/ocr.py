@@ -1074,7 +1074,7 @@ def date_words(words):
             continue
         day_read = day_match.group("day")
         if not day_read.isdigit():
-            if day == 0 or folded[day - 1] not in ("την", "τη", "τησ"):
+            if day == 0 or not _ARTICLE.fullmatch(folded[day - 1]):
                 continue
             day_read = ""
         if any(len(folded[i]) != len(words[i].text) for i in (day, year)):
