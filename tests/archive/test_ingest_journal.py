@@ -15,6 +15,7 @@ from municipality.archive.ingest.pool import PageJob
 from municipality.archive.ingest.pool import PagePool
 
 import json
+import multiprocessing
 import os
 import pytest
 import signal
@@ -245,7 +246,18 @@ def test_every_page_once_on_all_workers(tmp_path):
     assert "cannot read" in str(error)
 
 
+def _children_after(before, seconds=10):
+    """The worker processes started since ``before`` still alive after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = set(multiprocessing.active_children()) - before
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def test_a_dying_worker_costs_no_page(tmp_path):
+    before = set(multiprocessing.active_children())
     done = {}
     pool = PagePool(2, function=stand_in)
     pool.run(
@@ -257,6 +269,22 @@ def test_a_dying_worker_costs_no_page(tmp_path):
     assert done["k1"] is None
     assert "the worker died" in str(done["k4"])
     assert [k for k, e in done.items() if e is not None] == ["k4"]
+    # No worker of the broken pools is left (it would keep pytest from exiting).
+    assert not _children_after(before)
+
+
+def test_every_worker_runs_before_the_first_job():
+    """A worker started while the pool breaks would escape it (see _start)."""
+    before = set(multiprocessing.active_children())
+    pool = PagePool(3, function=stand_in)
+    pool._start()
+    try:
+        workers = set(multiprocessing.active_children()) - before
+        assert len(workers) == 3
+        assert all(worker.is_alive() for worker in workers)
+    finally:
+        pool.close()
+    assert not _children_after(before)
 
 
 def test_a_worker_reads_the_number_again_only_when_asked(tmp_path):

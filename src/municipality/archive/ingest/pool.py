@@ -29,6 +29,10 @@ import os
 import signal
 
 
+# How long a worker waits at the start for the pool's others (seconds).
+STARTUP_TIMEOUT = 120
+
+
 @dataclass(frozen=True)
 class PageJob:
     """One page to read: page ``index`` (0-based) of ``path``, stored at ``target``.
@@ -75,11 +79,17 @@ def _die_with_parent(parent):
         os._exit(1)
 
 
-def init_worker(parent):
-    """Start of every worker: one OCR thread, Ctrl-C left to the main process."""
+def init_worker(parent, everyone=None):
+    """Start of every worker: one OCR thread, Ctrl-C left to the main process.
+
+    ``everyone``: a barrier the pool's workers pass together (see
+    :meth:`PagePool._start`).
+    """
     os.environ["OMP_THREAD_LIMIT"] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
+    if everyone is not None:
+        everyone.wait(STARTUP_TIMEOUT)
 
 
 def read_page(job):
@@ -136,13 +146,25 @@ class PagePool:
         self.stopping = False
 
     def _start(self):
+        """A new executor with all its workers running.
+
+        All of them now, none later: the executor starts a worker when a job
+        is submitted and none is idle, and a worker started while the pool
+        breaks (another worker died) escapes it (CPython 3.11): it is never
+        stopped, and the pool's thread waits for it for ever, so the process
+        never exits. Here no job can end before every worker has passed the
+        barrier, so each of the first submits starts one.
+        """
         os.environ["OMP_THREAD_LIMIT"] = "1"
+        context = multiprocessing.get_context("spawn")
         self.executor = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=init_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), context.Barrier(self.workers)),
         )
+        for started in [self.executor.submit(os.getpid) for _ in range(self.workers)]:
+            started.result()
 
     def run(self, jobs, done):
         """Run every job of the iterator ``jobs``; returns when all have ended.
