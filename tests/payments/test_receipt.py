@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from zope.component.hooks import setSite
 
 import pytest
+import time
 
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -103,6 +104,30 @@ def test_many_items_flow_onto_more_pages():
     pdf = receipt.render(_data(lines=lines, total=Decimal("800.00")))
     assert _pages(pdf) >= 2
     assert "Δόση 1 ρύθμισης" in read_text(pdf)
+
+
+def test_the_helper_process_draws_the_same_bytes_and_stops():
+    data = _data()
+    assert receipt.render_beside(data) == receipt.render(data)
+    (process,) = receipt._helper._processes.values()
+    assert process.is_alive()
+    receipt.stop_helper()
+    assert not process.is_alive()
+    assert receipt._helper is None
+    # The next receipt starts another.
+    assert receipt.render_beside(data) == receipt.render(data)
+    receipt.stop_helper()
+
+
+def test_a_helper_that_does_not_end_is_killed():
+    pool = receipt._helper_pool()
+    pool.submit(time.sleep, 60)
+    (process,) = pool._processes.values()
+    start = time.monotonic()
+    receipt.stop_helper(timeout=1)
+    assert time.monotonic() - start < 10
+    assert not process.is_alive()
+    assert receipt._helper is None
 
 
 @pytest.fixture

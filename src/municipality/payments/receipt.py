@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo
 import multiprocessing
 import os
 import threading
+import time
 
 
 TIMEZONE = ZoneInfo("Europe/Athens")
@@ -419,6 +420,29 @@ def _drop_helper(pool):
         if _helper is pool:
             _helper = None
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def stop_helper(timeout=10):
+    """End the helper process, if one runs; at most ``timeout`` s, then kill it.
+
+    For the end of the process that started it (the test run's, say): the
+    interpreter's exit would otherwise wait on the helper with no limit.
+    """
+    global _helper
+    with _helper_lock:
+        pool, _helper = _helper, None
+    if pool is None:
+        return
+    # The executor names its processes nowhere public; only to kill them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            logger.warning("Receipt helper %s did not end; killing it", process.pid)
+            process.kill()
+            process.join(5)
 
 
 def render_beside(data):
