@@ -47,7 +47,6 @@ from zoneinfo import ZoneInfo
 import multiprocessing
 import os
 import threading
-import time
 
 
 TIMEZONE = ZoneInfo("Europe/Athens")
@@ -427,6 +426,9 @@ def stop_helper(timeout=10):
 
     For the end of the process that started it (the test run's, say): the
     interpreter's exit would otherwise wait on the helper with no limit.
+    The executor's own shutdown waits for it (its thread alone reaps the
+    process); a helper still busy after ``timeout`` is killed, which ends
+    that wait.
     """
     global _helper
     with _helper_lock:
@@ -435,14 +437,19 @@ def stop_helper(timeout=10):
         return
     # The executor names its processes nowhere public; only to kill them.
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + timeout
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
+    stopping = threading.Thread(
+        target=pool.shutdown,
+        kwargs={"wait": True, "cancel_futures": True},
+        name="receipt-helper-stop",
+        daemon=True,
+    )
+    stopping.start()
+    stopping.join(timeout)
+    if stopping.is_alive():
+        for process in processes:
             logger.warning("Receipt helper %s did not end; killing it", process.pid)
             process.kill()
-            process.join(5)
+        stopping.join(5)
 
 
 def render_beside(data):
