@@ -1,6 +1,6 @@
-"""What a full-text catalog query costs where we do it differently from ZCatalog.
+"""What a full-text catalog query costs where we do it differently from Plone.
 
-Two comparisons in one process and one run, the queries of
+Three comparisons in one process and one run, the queries of
 ``benchmarks/search.py`` (52: every spelling of 13 subjects) asked as an
 anonymous visitor's ``@search`` asks them — ``SearchableText`` and the
 site root's path, the first 25 results read — one way and the other in
@@ -13,7 +13,11 @@ same order (the script stops when they are not):
 * **the relevance order** (``municipality.core.relevance``): ZCatalog's
   ``Catalog.search`` sorting every hit (``byValue(0)``) against ours
   (``ScoreOrder``: a sampled score, ``byValue(score)``, only the best
-  sorted). The whole site's path is skipped both ways.
+  sorted). The whole site's path is skipped both ways;
+* **the summary of the 25 results** (``municipality.core.summary``):
+  plone.restapi's ``DefaultJSONSummarySerializer`` against ours
+  (``BrainSummary``), each query's results on a request of their own in
+  Greek, as ``@search`` serialises them (the JSON must be the same).
 
     .venv/bin/python benchmarks/catalog.py [--instance search] [--pages 50000]
         [--runs 20]
@@ -22,8 +26,9 @@ The site is ``benchmarks/search.py``'s (``var/benchmarks/<instance>``,
 ``--pages`` pages of the generated archive, loaded when missing by
 ``archive_corpus.py``). With Zope stopped, the script runs itself inside
 ``zconsole``. Prints, per way, the median and the mean ms of a query over
-all queries and runs, and of the queries with more than 5,000 hits; the
-ratios; the peak resident memory of the process.
+all queries and runs, and of the queries with more than 5,000 hits (not for
+the summaries: 25 results whatever the hits); the ratios; the peak resident
+memory of the process.
 """
 
 from pathlib import Path
@@ -134,7 +139,56 @@ def inner(args, app):
     finally:
         for name, method in installed.items():
             setattr(Catalog, name, method)
+    summaries(args, app, catalog, root, texts)
     print(f"\npeak resident memory: {memory_kb(os.getpid()) / 1024:.0f} MB")
+
+
+def summaries(args, app, catalog, root, texts):
+    """plone.restapi's summary of 25 results against ours (see the module)."""
+    from municipality.core.interfaces import IMunicipalityLayer
+    from municipality.core.summary import BrainSummary
+    from plone.restapi.serializer.summary import DefaultJSONSummarySerializer
+    from Testing.makerequest import makerequest
+    from zope.globalrequest import setRequest
+    from zope.interface import alsoProvides
+
+    ways = {
+        "plone.restapi's": DefaultJSONSummarySerializer,
+        "ours (BrainSummary)": BrainSummary,
+    }
+    results = {
+        text: list(catalog.searchResults(SearchableText=text, path=root)[:25])
+        for text in texts
+    }
+    times = {way: [] for way in ways}
+    for run in range(args.runs + 1):  # the first run warms
+        order = list(ways.items())[:: 1 if run % 2 else -1]
+        for text in texts:
+            answers = []
+            for way, serializer in order:
+                request = makerequest(app).REQUEST
+                request["LANGUAGE"] = "el"
+                alsoProvides(request, IMunicipalityLayer)
+                setRequest(request)
+                started = time.perf_counter()
+                brains = results[text]
+                answers.append([serializer(brain, request)() for brain in brains])
+                elapsed = (time.perf_counter() - started) * 1000
+                if run:
+                    times[way].append(elapsed)
+            if answers[0] != answers[1]:
+                sys.exit(f"the summaries: {text!r} serialised differently")
+    setRequest(None)
+    title = "the 25 results' summary"
+    medians = {}
+    for way in ways:
+        medians[way] = statistics.median(times[way])
+        print(
+            f"{title:24} {way:24} {medians[way]:7.3f} "
+            f"{statistics.mean(times[way]):7.3f}"
+        )
+    theirs, ours = medians.values()
+    print(f"{'':24} {'plone.restapi ÷ ours':24} {theirs / ours:7.2f}×")
 
 
 def main():
