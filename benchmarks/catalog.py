@@ -125,22 +125,28 @@ def inner(args, app):
                     first, *others = answers.values()
                     if any(other != first for other in others):
                         sys.exit(f"{title}: {text!r} answered differently")
-            medians = {}
-            for way in ways:
-                medians[way] = statistics.median(times[way])
-                print(
-                    f"{title:24} {way:24} {medians[way]:7.3f} "
-                    f"{statistics.mean(times[way]):7.3f} "
-                    f"{statistics.median(large[way]):12.3f} "
-                    f"{statistics.mean(large[way]):11.3f}"
-                )
-            theirs, ours = medians.values()
-            print(f"{'':24} {'ZCatalog ÷ ours (median)':24} {theirs / ours:7.2f}×")
+            report(title, times, large, "ZCatalog ÷ ours (median)")
     finally:
         for name, method in installed.items():
             setattr(Catalog, name, method)
     summaries(args, app, catalog, root, texts)
     print(f"\npeak resident memory: {memory_kb(os.getpid()) / 1024:.0f} MB")
+
+
+def report(title, times, large, ratio):
+    """A line per way (median, mean ms; of the large queries too when given),
+    then the first way's median over the second's."""
+    medians = {way: statistics.median(values) for way, values in times.items()}
+    for way, values in times.items():
+        line = f"{title:24} {way:24} {medians[way]:7.3f} {statistics.mean(values):7.3f}"
+        if large is not None:
+            line += (
+                f" {statistics.median(large[way]):12.3f}"
+                f" {statistics.mean(large[way]):11.3f}"
+            )
+        print(line)
+    theirs, ours = medians.values()
+    print(f"{'':24} {ratio:24} {theirs / ours:7.2f}×")
 
 
 def summaries(args, app, catalog, root, texts):
@@ -179,16 +185,7 @@ def summaries(args, app, catalog, root, texts):
             if answers[0] != answers[1]:
                 sys.exit(f"the summaries: {text!r} serialised differently")
     setRequest(None)
-    title = "the 25 results' summary"
-    medians = {}
-    for way in ways:
-        medians[way] = statistics.median(times[way])
-        print(
-            f"{title:24} {way:24} {medians[way]:7.3f} "
-            f"{statistics.mean(times[way]):7.3f}"
-        )
-    theirs, ours = medians.values()
-    print(f"{'':24} {'plone.restapi ÷ ours':24} {theirs / ours:7.2f}×")
+    report("the 25 results' summary", times, None, "plone.restapi ÷ ours")
 
 
 def main():
