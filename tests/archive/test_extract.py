@@ -382,6 +382,57 @@ def test_check_date_unresolved(read, rereads, weekday):
     )
 
 
+@pytest.mark.parametrize(
+    ("read", "rereads", "weekday", "expected", "verdict"),
+    [
+        # The date's word as the page's reading has it; the second readings
+        # of that word (two scales; the comma after it read as a full
+        # stop); the day the page names. From generated pages
+        # (docs/archive-ocr.md).
+        ("17/7/2009,", ("17/7/2009", "17/7/2009"), 4, (2009, 7, 17), "confirmed"),
+        # Digits put in: the Greek model's slip on a wide «5».
+        ("95-6-1989,", ("5-6-1989", "5-6-1989"), None, (1989, 6, 5), "corrected"),
+        ("11.95.2001,", ("11.5.2001.",) * 2, 4, (2001, 5, 11), "corrected"),
+        # A digit read as another, settled by the day of the week.
+        ("17/7/2005,", ("17/7/2009.",) * 2, 4, (2009, 7, 17), "corrected"),
+        ("13.10.1956,", ("13.10.1996.",) * 2, 6, (1996, 10, 13), "corrected"),
+        ("29-8-1975,", ("29-8-1973", "29-8-1973."), 2, (1973, 8, 29), "corrected"),
+        ("39-6-1985,", ("5-6-1989.",) * 2, 0, (1989, 6, 5), "corrected"),
+        # What a noisy page adds after the year stays out of it.
+        ("12-5-1398»,", ("15-5-1985.",) * 2, 2, (1985, 5, 15), "corrected"),
+    ],
+)
+def test_check_numeric_date(read, rereads, weekday, expected, verdict):
+    assert extract.check_numeric_date(read, rereads, weekday) == (
+        verdict,
+        datetime.date(*expected),
+    )
+
+
+@pytest.mark.parametrize(
+    ("read", "rereads", "weekday"),
+    [
+        # A digit read as another and nothing to say which is right.
+        ("17/7/2005,", ("17/7/2009",) * 2, None),
+        # The day of the week is the page's reading's (a Sunday).
+        ("17/7/2005,", ("17/7/2009",) * 2, 6),
+        # The second readings disagree, or are no date in digits.
+        ("17/7/2005,", ("17/7/2009", "17/7/2008"), 4),
+        ("17/7/2005,", ("1772009", "1772009"), 4),
+        ("17/7/2005,", ("", ""), 4),
+        # No such day, no such month, a year of two digits.
+        ("31/2/1987,", ("31/2/1987",) * 2, None),
+        ("5/95/1989,", ("5/15/1989",) * 2, None),
+        ("5/6/89,", ("5/6/89",) * 2, None),
+        # Not a date in digits.
+        ("17 Ιουλίου", ("17/7/2009",) * 2, 4),
+        ("17/7-2009", ("17/7/2009",) * 2, 4),
+    ],
+)
+def test_check_numeric_date_unresolved(read, rereads, weekday):
+    assert extract.check_numeric_date(read, rereads, weekday) == ("unresolved", None)
+
+
 def test_date_words_pieces():
     fold = extract.fold
     assert extract.month_of(fold("Σεπτεµβρίου,")) == 9  # a micro sign for μ

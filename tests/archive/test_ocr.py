@@ -466,8 +466,8 @@ def test_ocr_page_number_readings_disagree(monkeypatch):
 
     read_again = ocr._read_again
 
-    def disagreeing(page, groups, dpi, folder, timeout, what):
-        readings = read_again(page, groups, dpi, folder, timeout, what)
+    def disagreeing(page, groups, dpi, folder, timeout, what, *characters):
+        readings = read_again(page, groups, dpi, folder, timeout, what, *characters)
         # A digit the page's reading has not: not a slip of the Greek model.
         return (("3869/2009", "3869/2009"), *readings[1:])
 
@@ -918,6 +918,102 @@ def test_ocr_page_without_the_date_check(spy):
     result = ocr.ocr_page(short_page(MISREAD_DATE), read_date=False, read_number=False)
     assert result.number_check is None
     assert result.date_check is None
+
+
+def test_numeric_date_words():
+    words = ocr._words(
+        tsv(
+            HEADER,
+            [
+                ("Σήμερα,", 10, 150),
+                ("17/7/2005,", 170, 200),
+                ("ημέρα", 380, 100),
+                ("Παρασκευή", 490, 180),
+            ],
+        )
+    )
+    assert ocr.numeric_date_words(words) == ocr.NumericDateWords(
+        first=2, last=2, end=9, read="17/7/2005", weekday=4
+    )
+    # No word date on the page: the date check looks for one in digits.
+    assert ocr.date_words(words) is None
+
+
+def test_numeric_date_words_split_and_noisy():
+    # «11.5. 2001,»: the reading split the date; «12-5-1398»,»: a noisy page
+    # put a mark after it.
+    line = [
+        ("Σήμερον", 10, 150),
+        ("11.5.", 170, 100),
+        ("2001,", 280, 100),
+        ("ἡμέραν", 390, 120),
+        ("Παρασκευήν", 520, 180),
+    ]
+    found = ocr.numeric_date_words(ocr._words(tsv(line)))
+    assert found == ocr.NumericDateWords(1, 2, 4, "11.5.2001", 4)
+    words = ocr._words(tsv([("Σήμερα,", 10, 150), ("12-5-1398»,", 170, 220)]))
+    assert ocr.numeric_date_words(words) == ocr.NumericDateWords(
+        1, 1, 9, "12-5-1398", None
+    )
+    # Put back as the page wrote it: the mark and the comma stay.
+    text = "Σήμερα, 12-5-1398»,"
+    assert ocr._put_words(text, words, [(1, 1, 0, 9, "15-5-1985")]) == (
+        "Σήμερα, 15-5-1985»,"
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # Not the meeting's: the date of a paper cited.
+        [[("ΦΕΚ", 10, 80), ("της", 100, 60), ("10-3-1987", 170, 200)]],
+        [[("την", 10, 60), ("αριθ.", 80, 80), ("1234/10-3-1987", 170, 260)]],
+        # Not one separator throughout, or no year.
+        [[("Σήμερα,", 10, 150), ("17/7-2009,", 170, 200)]],
+        [[("Σήμερα,", 10, 150), ("17/7,", 170, 100), ("ημέρα", 280, 100)]],
+        # Split over two lines.
+        [[("Σήμερα,", 10, 150), ("17/7/", 170, 100)], [("2009,", 10, 100)]],
+    ],
+)
+def test_numeric_date_words_none(lines):
+    assert ocr.numeric_date_words(ocr._words(tsv(*lines))) is None
+
+
+# Short pages with the meeting date in digits, which the ``ell`` model
+# misreads: «95-6-1989» (a wide «5» read with a digit put in), and on a
+# noisy page «12-5-1398»,».
+DATE_IN_DIGITS = (
+    "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ\nΑριθμός Απόφασης {number}\n"
+    "Σήμερα, {date}, ημέρα {weekday} και ώρα 11:00, συνήλθε "
+    "σε τακτική συνεδρίαση το Δημοτικό Συμβούλιο."
+)
+
+
+def test_ocr_page_date_in_digits_is_read_again(spy):
+    text = DATE_IN_DIGITS.format(number="38/1989", date="5-6-1989", weekday="Δευτέρα")
+    result = ocr.ocr_page(short_page(text))
+    assert len(spy) == 2  # the page, then its number and date in one run
+    assert "-c" in spy[1][0]
+    assert f"tessedit_char_whitelist={ocr.DATE_CHARACTERS}" in spy[1][0]
+    assert result.date_read == "95-6-1989"
+    assert result.date_rereads == ("5-6-1989",) * len(ocr.NUMBER_SCALES)
+    assert result.date_check == "corrected"
+    assert "Σήμερα, 5-6-1989, ημέρα" in result.text
+    assert extract.find_date(result.text) == datetime.date(1989, 6, 5)
+    # The number, read in the same run with the separators allowed.
+    assert result.number_check == "corrected"
+    assert extract.find_number(result.text) == ("38", 1989)
+    layer = pdf_text(result.pdf)
+    assert "5-6-1989," in layer
+    assert "95-6-1989" not in layer
+
+
+def test_ocr_page_date_in_digits_settled_by_the_weekday():
+    text = DATE_IN_DIGITS.format(number="45/1985", date="15-5-1985", weekday="Τετάρτη")
+    result = ocr.ocr_page(short_page(text, noisy=True))
+    assert result.date_read == "12-5-1398"
+    assert result.date_check == "corrected"
+    assert extract.find_date(result.text) == datetime.date(1985, 5, 15)
 
 
 # -- text Tesseract left out of its lines --------------------------------------

@@ -124,3 +124,17 @@ def test_polytonic_weekday_one_letter_off_settles_the_day():
     assert result.date_read == "22ην Σεπτεµβρίου 1952,"
     assert result.date_check == "corrected"
     assert extract.find_date(result.text) == sample.date
+
+
+def test_date_in_digits_settled_by_the_weekday(capsys):
+    # «Σήμερα, 17/7/2009, ημέρα Παρασκευή» on noisy page 0 reads «17/7/2005»,
+    # a real date, a Sunday: the second reading says 2009, and Friday agrees.
+    # Through the command that measures the 80 pages (docs/archive-ocr.md).
+    testpages.main(["1", "noisy", "--numeric-dates"])
+    out = capsys.readouterr().out
+    assert (
+        "Σήμερα, 17/7/2009, ημέρα Παρασκευή"
+        in testpages.sample(0, numeric_date=True).text
+    )
+    assert "read right, of 1: numbers 1, dates 1, years 1" in out
+    assert "date_check: corrected 1" in out

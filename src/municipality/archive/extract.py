@@ -395,13 +395,15 @@ def weekday_of(folded_word, near=False):
 
 def _date(year, month, day):
     try:
-        date = datetime.date(int(year), month, int(day))
+        date = datetime.date(int(year), int(month), int(day))
     except (TypeError, ValueError):
         return None
     return date if YEARS[0] <= date.year <= YEARS[1] else None
 
 
-def check_date(day, month, year, day_rereads, year_rereads, weekday=None):
+def check_date(
+    day, month, year, day_rereads, year_rereads, weekday=None, month_rereads=None
+):
     """Weigh second, digits-only readings of the meeting date's day and year.
 
     ``day`` and ``year`` are the digits the reading of the whole page has
@@ -410,7 +412,10 @@ def check_date(day, month, year, day_rereads, year_rereads, weekday=None):
     ``year_rereads`` second readings of the day's and of the year's word
     alone (one string, or several: the same crop at other scales);
     ``weekday`` the day of the week the page names beside the date
-    («ημέρα Τετάρτη», 0 = Monday), or None. Each part is:
+    («ημέρα Τετάρτη», 0 = Monday), or None. A date written in digits
+    (:func:`check_numeric_date`) has its month read twice too: ``month``
+    is then its digits as read and ``month_rereads`` their second readings.
+    Each part is:
 
     - confirmed when a second reading is the page's;
     - else taken from the second readings when they agree, and the page's
@@ -442,18 +447,73 @@ def check_date(day, month, year, day_rereads, year_rereads, weekday=None):
 
     new_day, day_confirmed, day_slip = settle(day, day_rereads)
     new_year, year_confirmed, year_slip = settle(year, year_rereads)
-    if new_day is None or new_year is None or len(new_year) != 4:
+    new_month, month_confirmed, month_slip = month, True, False
+    if month_rereads is not None:
+        new_month, month_confirmed, month_slip = settle(month, month_rereads)
+    if new_day is None or new_month is None or new_year is None or len(new_year) != 4:
         return "unresolved", None
-    date = _date(new_year, month, new_day)
+    date = _date(new_year, new_month, new_day)
     if date is None:
         return "unresolved", None
-    if day_confirmed and year_confirmed:
+    parts = (
+        (day_confirmed, day_slip),
+        (month_confirmed, month_slip),
+        (year_confirmed, year_slip),
+    )
+    if all(confirmed for confirmed, _slip in parts):
         return "confirmed", date
     if weekday is not None and date.weekday() != weekday:
         return "unresolved", None
-    if (day_confirmed or day_slip) and (year_confirmed or year_slip):
+    if all(confirmed or slip for confirmed, slip in parts):
         return "corrected", date
     as_read = _date(year, month, day) if day and year else None
     if weekday is not None and (as_read is None or as_read.weekday() != weekday):
         return "corrected", date
     return "unresolved", None
+
+
+# A meeting date in digits as a word of the page has it, folded: «17/7/2009,»,
+# «5.6.1989», with digits the Greek model put in («95-6-1989») and what a
+# noisy page adds after it («12-5-1398»,»).
+NUMERIC_DATE_WORD = re.compile(
+    r"(?P<day>\d{1,3})(?P<sep>[/.-])(?P<month>\d{1,3})(?P=sep)(?P<year>\d{3,6})\W{0,3}"
+)
+# The same date as a digits-only reading writes it (its separators as read;
+# the comma after it may read as a full stop).
+_READ_DATE = re.compile(
+    r"(?P<day>\d{1,3})[/.-](?P<month>\d{1,3})[/.-](?P<year>\d{2,6})[.-]?"
+)
+
+
+def check_numeric_date(read, rereads, weekday=None):
+    """:func:`check_date` for a meeting date written in digits.
+
+    ``read`` is the date's word as the page's reading has it
+    (:data:`NUMERIC_DATE_WORD`: «17/7/2005,»), ``rereads`` second readings
+    of that word alone (digits and separators; one string, or several);
+    ``weekday`` as for :func:`check_date`. The day, the month and the year
+    are each weighed as :func:`check_date` weighs the day and the year; a
+    second reading that is not a date in digits counts as reading nothing.
+    Returns ``(verdict, date)``.
+    """
+    page = NUMERIC_DATE_WORD.fullmatch(read or "")
+    if page is None:
+        return "unresolved", None
+    if isinstance(rereads, str):
+        rereads = (rereads,)
+    found = [
+        _READ_DATE.fullmatch(re.sub(r"\s+", "", reread or "")) for reread in rereads
+    ]
+
+    def part(name):
+        return tuple(match.group(name) if match else "" for match in found)
+
+    return check_date(
+        page.group("day"),
+        page.group("month"),
+        page.group("year"),
+        part("day"),
+        part("year"),
+        weekday,
+        month_rereads=part("month"),
+    )

@@ -78,6 +78,8 @@ SCRATCH_FREE = 512 * 1024 * 1024
 #: 74 of those 80 numbers right from the same crop, ``ell`` 26.
 NUMBER_LANGUAGES = "eng"
 NUMBER_CHARACTERS = "0123456789/"
+#: … and when the meeting date is written in digits, its separators too.
+DATE_CHARACTERS = "0123456789/.-"
 #: The number's crop is read at these scales (in one run); a correction
 #: needs every reading to agree. Measured on the 80 pages: at 1.0 ``eng``
 #: read 78 right, at 0.75 80, and where one slipped the other did not.
@@ -124,7 +126,9 @@ class PageResult:
     phrase: ``date_check`` (the same verdicts: a corrected date's day and
     year are in ``text`` and the PDF's text layer), ``date_read`` its words
     as read («6η Ιανουαρίου 196868,»), ``date_rereads`` the second readings
-    of its day and year («6 1988», a scale each).
+    of its day and year («6 1988», a scale each). When it writes it in
+    digits («17/7/2005»): the same, ``date_read`` the date as read and
+    ``date_rereads`` the second readings of its words («17/7/2009»).
 
     Text Tesseract's layout analysis left out of its lines
     (:func:`read_unread_lines`): ``lines_check`` None (none found),
@@ -757,12 +761,12 @@ def number_words(words):
     return first, last, offset, end, number
 
 
-def _read_again(page, groups, dpi, folder, timeout, what):
+def _read_again(page, groups, dpi, folder, timeout, what, characters=NUMBER_CHARACTERS):
     """Groups of words cropped from the page, each read as a line of digits.
 
     One Tesseract run reads every crop at each of :data:`NUMBER_SCALES` (a
-    TIFF of as many pages: the model loads once). Returns one tuple of
-    readings (a scale each) per group.
+    TIFF of as many pages: the model loads once), with only ``characters``
+    allowed. Returns one tuple of readings (a scale each) per group.
     """
     frames = []
     for words in groups:
@@ -811,7 +815,7 @@ def _read_again(page, groups, dpi, folder, timeout, what):
         "--dpi",
         str(dpi),
         "-c",
-        f"tessedit_char_whitelist={NUMBER_CHARACTERS}",
+        f"tessedit_char_whitelist={characters}",
     ]
     completed = _run(command, timeout, what)
     output = completed.stdout.decode("utf-8", "replace")
@@ -1043,18 +1047,7 @@ def date_words(words):
     """
     from municipality.archive import extract
 
-    folded = [extract.fold(word.text) for word in words]
-    starts = []
-    position = 0
-    pieces = []
-    for index, piece in enumerate(folded):
-        if index:
-            pieces.append("\n" if words[index].line != words[index - 1].line else " ")
-            position += 1
-        starts.append(position)
-        pieces.append(piece)
-        position += len(piece)
-    stream = "".join(pieces)
+    folded, starts, stream = _stream(words)
     for index, piece in enumerate(folded):
         month = extract.month_of(piece)
         if month is None:
@@ -1082,14 +1075,6 @@ def date_words(words):
         end = starts[year] + len(folded[year])
         if not extract.meeting_phrase(stream, starts[day], end):
             continue
-        weekday = None
-        for after in range(year + 1, min(year + 4, len(words))):
-            # After «ημέρα» a word one letter off a day's name is that day.
-            after_day = folded[after - 1].startswith("ημερ")
-            named = extract.weekday_of(folded[after], near=after_day)
-            if named is not None and (after == year + 1 or after_day):
-                weekday = named
-                break
         return DateWords(
             day,
             index,
@@ -1099,8 +1084,98 @@ def date_words(words):
             year_match.group("year"),
             day_match.end("day"),
             year_match.end("year"),
-            weekday,
+            _weekday_after(folded, year),
         )
+    return None
+
+
+def _weekday_after(folded, year):
+    """The day of the week named after the date's last word (index ``year``
+    of the :func:`extract.fold` ed words): the next word, or a word after
+    «ημέρα»/«ἡμέραν» within three; None when none is."""
+    from municipality.archive import extract
+
+    for after in range(year + 1, min(year + 4, len(folded))):
+        # After «ημέρα» a word one letter off a day's name is that day.
+        after_day = folded[after - 1].startswith("ημερ")
+        named = extract.weekday_of(folded[after], near=after_day)
+        if named is not None and (after == year + 1 or after_day):
+            return named
+    return None
+
+
+class NumericDateWords(NamedTuple):
+    """The meeting's date written in digits among Tesseract's words
+    (:func:`numeric_date_words`): its words ``first`` to ``last`` (one, or
+    two or three the reading split: «11.5.» «2001,»), where its year ends
+    in the last (``end``), the date as ``read`` («17/7/2005», the words
+    joined, without what follows the year) and the day of the week the page
+    names beside it (0 = Monday) or None."""
+
+    first: int
+    last: int
+    end: int
+    read: str
+    weekday: int | None
+
+
+def _stream(words):
+    """The :func:`extract.fold` ed words, and the text they make (a space
+    between words, a newline between lines) with where each word starts."""
+    from municipality.archive import extract
+
+    folded = [extract.fold(word.text) for word in words]
+    starts = []
+    position = 0
+    pieces = []
+    for index, piece in enumerate(folded):
+        if index:
+            pieces.append("\n" if words[index].line != words[index - 1].line else " ")
+            position += 1
+        starts.append(position)
+        pieces.append(piece)
+        position += len(piece)
+    return folded, starts, "".join(pieces)
+
+
+def numeric_date_words(words):
+    """The meeting's date among Tesseract's words, written in digits.
+
+    «Σήμερα, 17/7/2009, ημέρα Παρασκευή», «Σήμερον 5.6.1965»: day, month
+    and year with the same separator between them (``/``, ``-`` or ``.``;
+    :data:`extract.NUMERIC_DATE_WORD`, digits the Greek model put in
+    allowed: «95-6-1989»), in one word or in up to three of a line that
+    make it with no space («11.5.» «2001,»), in the meeting's phrase
+    (:func:`extract.meeting_phrase`). Returns a :class:`NumericDateWords`
+    or None (dates of other papers are not read twice).
+    """
+    from municipality.archive import extract
+
+    folded, starts, stream = _stream(words)
+    for first in range(len(words)):
+        joined = ""
+        for last in range(first, min(first + 3, len(words))):
+            if words[last].line != words[first].line or len(folded[last]) != len(
+                words[last].text
+            ):
+                break
+            before = len(joined)
+            joined += folded[last]
+            match = extract.NUMERIC_DATE_WORD.fullmatch(joined)
+            if match is None:
+                continue
+            end = match.end("year") - before
+            if end <= 0 or not extract.meeting_phrase(
+                stream, starts[first], starts[last] + end
+            ):
+                break
+            return NumericDateWords(
+                first,
+                last,
+                end,
+                joined[: match.end("year")],
+                _weekday_after(folded, last),
+            )
     return None
 
 
@@ -1138,11 +1213,14 @@ def check_number_and_date(
     """Read the decision's number and the meeting date a second time.
 
     The number's words (:func:`number_words`) and the date's day (with the
-    article before it, «την») and year (:func:`date_words`) are cropped from
-    ``page`` (the image Tesseract read) and read in one Tesseract run as
-    lines of digits, at each of
+    article before it, «την») and year (:func:`date_words`) — or, for a
+    date written in digits, its word (:func:`numeric_date_words`) — are
+    cropped from ``page`` (the image Tesseract read) and read in one
+    Tesseract run as lines of digits (and a date's separators, when it is
+    in digits: :data:`DATE_CHARACTERS`), at each of
     :data:`NUMBER_SCALES`; ``number`` and ``date`` say which to look for.
-    The verdicts are :func:`extract.check_date`'s and
+    The verdicts are :func:`extract.check_date`'s (or
+    :func:`extract.check_numeric_date`'s) and
     :func:`extract.check_number`'s, the latter with the meeting date's year
     (as settled, else as read) as the page's support for a year;
     ``"failed"`` when the second reading could not run. Corrections
@@ -1162,11 +1240,15 @@ def check_number_and_date(
     words = _words(tsv) if words is None else words
     number_found = number_words(words) if number else None
     date_found = date_words(words) if date else None
+    digits_found = numeric_date_words(words) if date and not date_found else None
     numbers, dates = Check(), Check()
     groups = []
     if number_found is not None:
         first, last, _offset, _end, numbers.read = number_found
         groups.append(words[first : last + 1])
+    if digits_found is not None:
+        dates.read = digits_found.read
+        groups.append(words[digits_found.first : digits_found.last + 1])
     if date_found is not None:
         dates.read = " ".join(
             words[i].text for i in range(date_found.day, date_found.year + 1)
@@ -1183,15 +1265,29 @@ def check_number_and_date(
     if not groups:
         return text, pdf, numbers, dates, 0.0
     started = time.perf_counter()
+    characters = NUMBER_CHARACTERS if digits_found is None else DATE_CHARACTERS
     try:
-        readings = list(_read_again(page, groups, dpi, folder, timeout, "digits"))
+        readings = list(
+            _read_again(page, groups, dpi, folder, timeout, "digits", characters)
+        )
     except OCRError:
         for check in (numbers, dates):
             if check.read:
                 check.verdict = "failed"
         return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
     if number_found is not None:
-        numbers.rereads = readings.pop(0)
+        # A comma after the number may read as a full stop when the
+        # separators of a date in digits are allowed.
+        numbers.rereads = tuple(reread.rstrip(".-") for reread in readings.pop(0))
+    if digits_found is not None:
+        dates.rereads = readings.pop(0)
+        dates.verdict, dates.value = extract.check_numeric_date(
+            dates.read, dates.rereads, digits_found.weekday
+        )
+        if dates.verdict == "corrected":
+            first, last, end, read, _weekday = digits_found
+            written = _numeric_date(read, dates.value)
+            dates.changes.append((first, last, 0, end, written))
     if date_found is not None:
         day_rereads, year_rereads = readings
         dates.rereads = tuple(
@@ -1243,6 +1339,21 @@ def check_number_and_date(
             if pdf is not None:
                 pdf = _put_words_pdf(pdf, words, changes) or pdf
     return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
+
+
+def _numeric_date(read, date):
+    """``date`` written as the page wrote ``read`` («05.06.1989» for
+    «05.96.1989»): its separator, and a day or month of one digit given a
+    leading zero where the page's had one."""
+    from municipality.archive import extract
+
+    match = extract.NUMERIC_DATE_WORD.fullmatch(read)
+    day, month = str(date.day), str(date.month)
+    if match.group("day").startswith("0"):
+        day = day.zfill(2)
+    if match.group("month").startswith("0"):
+        month = month.zfill(2)
+    return match.group("sep").join((day, month, str(date.year)))
 
 
 # -- lines Tesseract left out --------------------------------------------------
@@ -1795,6 +1906,7 @@ __all__ = [
     "read_unread_lines",
     "unread_lines",
     "date_words",
+    "numeric_date_words",
     "count_pages",
     "despeckle",
     "iter_pages",

@@ -166,7 +166,11 @@ def _amount(rng, year):
     return f"{rng.randint(1, 40)}.{rng.randint(0, 999):03d}.000 δραχμών"
 
 
-def sample(seed, lines=12, polytonic=False, year=None):
+#: How :func:`sample` writes a meeting date in digits (``seed`` % 3).
+DATE_SEPARATORS = ("/", "-", ".")
+
+
+def sample(seed, lines=12, polytonic=False, year=None, numeric_date=False):
     """A Greek decision-like text with its number, year and meeting date.
 
     ``lines`` body sentences follow the header (``«ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ
@@ -174,6 +178,9 @@ def sample(seed, lines=12, polytonic=False, year=None):
     and the subject; 12 fill about half an A4 page, 20 a whole one.
     ``polytonic`` writes katharevousa in the polytonic system, as council
     minutes were before 1982 (the year is then before 1982).
+    ``numeric_date`` writes the meeting date in digits («Σήμερα, 17/7/2009,
+    ημέρα Παρασκευή»; the separator ``/``, ``-`` or ``.`` by ``seed``) in
+    place of words; everything else is the same text.
     """
     rng = random.Random(seed)  # noqa: S311 - test pages, not secrets
     if year is None:
@@ -193,8 +200,8 @@ def sample(seed, lines=12, polytonic=False, year=None):
             "ΤΟΥ ΔΗΜΟΤΙΚΟΥ ΣΥΜΒΟΥΛΙΟΥ\n"
             f"Ἀριθμὸς Ἀποφάσεως {number}/{year}\n"
             "\n"
-            f"Σήμερον τὴν {date.day}ην {MONTHS_POLYTONIC[date.month - 1]} "
-            f"{year}, ἡμέραν {WEEKDAYS_POLYTONIC[date.weekday()]} καὶ ὥραν "
+            f"Σήμερον {_meeting_date(date, seed, numeric_date, True)}, "
+            f"ἡμέραν {WEEKDAYS_POLYTONIC[date.weekday()]} καὶ ὥραν "
             f"{hour - 12 if hour > 12 else hour} {'μ.μ.' if hour >= 12 else 'π.μ.'}, "
             "συνῆλθεν εἰς τακτικὴν συνεδρίασιν τὸ Δημοτικὸν Συμβούλιον ἐν τῷ "
             f"Δημοτικῷ Καταστήματι, κατόπιν τῆς ὑπ' ἀριθ. {invite} προσκλήσεως "
@@ -209,7 +216,7 @@ def sample(seed, lines=12, polytonic=False, year=None):
             "ΤΟΥ ΔΗΜΟΤΙΚΟΥ ΣΥΜΒΟΥΛΙΟΥ\n"
             f"Αριθμός Απόφασης {number}/{year}\n"
             "\n"
-            f"Σήμερα, την {date.day}η {MONTHS[date.month - 1]} {year}, ημέρα "
+            f"Σήμερα, {_meeting_date(date, seed, numeric_date, False)}, ημέρα "
             f"{WEEKDAYS[date.weekday()]} και ώρα {hour}:00, συνήλθε σε τακτική "
             "συνεδρίαση το Δημοτικό Συμβούλιο στο Δημοτικό Κατάστημα, ύστερα "
             f"από την αριθ. {invite} πρόσκληση του Προέδρου.\n"
@@ -231,6 +238,15 @@ def sample(seed, lines=12, polytonic=False, year=None):
         body.append(" ".join(paragraph))
     text = header + "\n".join(body)
     return Sample(text, number, year, date, subject, polytonic)
+
+
+def _meeting_date(date, seed, numeric, polytonic):
+    if numeric:
+        separator = DATE_SEPARATORS[seed % len(DATE_SEPARATORS)]
+        return separator.join(str(part) for part in (date.day, date.month, date.year))
+    if polytonic:
+        return f"τὴν {date.day}ην {MONTHS_POLYTONIC[date.month - 1]} {date.year}"
+    return f"την {date.day}η {MONTHS[date.month - 1]} {date.year}"
 
 
 def sample_text(seed, lines=12, polytonic=False):
@@ -419,13 +435,18 @@ VARIANTS = {
 }
 
 
-def measure(seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None):
+def measure(
+    seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None, numeric_dates=False
+):
     """Read generated pages with :func:`ocr.ocr_page`; yield one dict a page.
 
     Each: variant, seed, languages, CER, confidence, seconds in Tesseract
     and in all, PDF bytes, speck pixels removed, whether the number, the
-    date and the year were read back right (:mod:`extract`), and the
-    verdict on text left out of Tesseract's lines (``lines_check``).
+    date and the year were read back right (:mod:`extract`), the verdicts
+    of the second readings of the number and the date (``number_check``,
+    ``date_check``) and on text left out of Tesseract's lines
+    (``lines_check``). ``numeric_dates``: the meeting dates in digits
+    (:func:`sample`).
     """
     from municipality.archive import extract
     from municipality.archive import ocr
@@ -433,7 +454,12 @@ def measure(seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None):
     for variant in variants:
         noisy, polytonic, languages = VARIANTS[variant]
         for seed in seeds:
-            decision = sample(seed, lines=13 if polytonic else 20, polytonic=polytonic)
+            decision = sample(
+                seed,
+                lines=13 if polytonic else 20,
+                polytonic=polytonic,
+                numeric_date=numeric_dates,
+            )
             page = render_page(
                 decision.text, noisy=noisy, seed=seed, polytonic=polytonic
             )
@@ -454,32 +480,40 @@ def measure(seeds=range(5), variants=tuple(VARIANTS), despeckle_page=None):
                 == (decision.number, decision.year),
                 "date": extract.find_date(result.text) == decision.date,
                 "year": extract.find_year(result.text) == decision.year,
+                "number_check": result.number_check,
+                "date_check": result.date_check,
                 "lines": result.lines_check,
             }
 
 
 def main(argv=None):
-    """``python -m municipality.archive.testpages [seeds] [variant …]``: a CER table."""
+    """``python -m municipality.archive.testpages [seeds] [variant …]
+    [--numeric-dates]``: a CER table, the number, the date and the year read
+    right (✓) or not, the verdicts of their second readings, and the totals."""
+    import collections
     import statistics
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
+    numeric_dates = "--numeric-dates" in args
+    args = [arg for arg in args if arg != "--numeric-dates"]
     seeds = range(int(args.pop(0))) if args and args[0].isdigit() else range(5)
     variants = args or list(VARIANTS)
     rows = []
     print(
         "variant          seed  CER     conf   tess s  all s   PDF KB  specks  "
-        "n d y  lines"
+        "n d y  number / date check  lines"
     )
-    for row in measure(seeds, variants):
+    for row in measure(seeds, variants, numeric_dates=numeric_dates):
         rows.append(row)
+        checks = f"{row['number_check'] or '-'} / {row['date_check'] or '-'}"
         print(
             f"{row['variant']:<16} {row['seed']:>4}  {row['cer']:6.2%}  "
             f"{row['confidence'] or 0:5.1f}  {row['seconds']:6.2f}  "
             f"{row['total_seconds']:6.2f}  {row['pdf_bytes'] // 1024:6d}  "
             f"{row['specks']:6d}  {'✓' if row['number'] else '✗'} "
             f"{'✓' if row['date'] else '✗'} {'✓' if row['year'] else '✗'}  "
-            f"{row['lines'] or ''}",
+            f"{checks:<21}  {row['lines'] or ''}",
             flush=True,
         )
     for variant in variants:
@@ -489,6 +523,14 @@ def main(argv=None):
                 f"{variant:<16} mean {statistics.mean(errors):.2%}  "
                 f"max {max(errors):.2%}  ({len(errors)} pages)"
             )
+    right = {key: sum(row[key] for row in rows) for key in ("number", "date", "year")}
+    print(
+        f"read right, of {len(rows)}: numbers {right['number']}, dates "
+        f"{right['date']}, years {right['year']}"
+    )
+    for key in ("number_check", "date_check"):
+        verdicts = collections.Counter(row[key] or "-" for row in rows)
+        print(f"{key}: " + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items())))
 
 
 if __name__ == "__main__":
