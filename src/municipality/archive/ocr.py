@@ -714,18 +714,8 @@ def number_words(words):
     """
     from municipality.archive import extract
 
-    pieces = []
-    starts = []
-    position = 0
-    for index, word in enumerate(words):
-        if index:
-            pieces.append("\n" if word.line != words[index - 1].line else " ")
-            position += 1
-        starts.append(position)
-        piece = extract.fold(word.text)
-        pieces.append(piece)
-        position += len(piece)
-    match = extract.number_match("".join(pieces))
+    _folded, starts, stream = _stream(words)
+    match = extract.number_match(stream)
     if match is None or match.group("letter"):
         return None
     first = bisect.bisect_right(starts, match.start("number")) - 1
