@@ -4,16 +4,19 @@ images with their headers; nothing of an unpublished or withheld decision
 for anonymous visitors; archivists correct a page's text."""
 
 from .helpers import create_archivist
+from .helpers import file_json
 from .helpers import ingest_decision
 from .helpers import jpeg_bytes
 from .helpers import PASSWORD
 from email.utils import formatdate
+from municipality.archive import testpages
 from plone import api
 from zope.component.hooks import setSite
 
 import pytest
 import re
 import requests
+import subprocess
 import time
 import transaction
 
@@ -230,6 +233,14 @@ class TestNotPublic:
         assert image.headers["Cache-Control"].startswith("private")
 
 
+def pdf_pages_text(pdf):
+    """The text poppler finds on each page of ``pdf``."""
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return text.split("\f")[:-1]
+
+
 class TestCorrectingAPage:
     def test_the_archivist_saves_a_page_text(self, site):
         decision = ingest_decision(texts=["Πρώτη σελίδα.", "Δευτερη σελιδα με λαθη."])
@@ -262,6 +273,48 @@ class TestCorrectingAPage:
         assert [b.UID for b in found] == [decision.UID()]
         shown = session.get(f"{url}?page=2", timeout=TIMEOUT)
         assert "Το κείμενο της σελίδας 2 αποθηκεύτηκε." in shown.text
+
+    def test_the_correction_goes_into_the_pdf(self, site):
+        # Two pages read by Tesseract, their PDF/A as the ingestion makes it.
+        from municipality.archive import ocr
+        from municipality.archive import pdfa
+
+        read = [
+            ocr.ocr_page(
+                testpages.render_page(line).crop((0, 0, 2480, 400)),
+                read_number=False,
+                read_date=False,
+            )
+            for line in ("Πρώτη σελίδα της απόφασης.", "Δεύτερη σελίδα της απόφασης.")
+        ]
+        pdf = pdfa.assemble([result.pdf for result in read], "Απόφαση 12/1987")
+        decision = ingest_decision(
+            texts=[result.text for result in read],
+            pdf=file_json(pdf, "application/pdf", "12-1987.pdf"),
+        )
+        transaction.commit()
+        url = decision.absolute_url()
+        session = requests.Session()
+        session.auth = ("archivist1", PASSWORD)
+        page = session.get(f"{url}?page=2", timeout=TIMEOUT)
+        token = re.search(r'name="_authenticator"[^>]*value="([^"]+)"', page.text)
+        form = {
+            "form.action": "save-page",
+            "page": "2",
+            "text": "Δεύτερη και τελευταία σελίδα της απόφασης.",
+            "_authenticator": token.group(1),
+        }
+        response = session.post(
+            f"{url}/@@view", data=form, timeout=TIMEOUT, allow_redirects=False
+        )
+        assert response.status_code == 302
+        download = session.get(f"{url}/@@download/pdf", timeout=TIMEOUT)
+        assert download.headers["Content-Type"] == "application/pdf"
+        first, second = pdf_pages_text(download.content)
+        assert " ".join(second.split()) == "Δεύτερη και τελευταία σελίδα της απόφασης."
+        assert " ".join(first.split()) == " ".join(read[0].text.split())
+        transaction.begin()
+        assert decision.pdf.filename == "12-1987.pdf"
 
     def test_not_once_published(self, site):
         decision = ingest_decision(state="published")

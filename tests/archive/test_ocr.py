@@ -1016,6 +1016,122 @@ def test_ocr_page_date_in_digits_settled_by_the_weekday():
     assert extract.find_date(result.text) == datetime.date(1985, 5, 15)
 
 
+# -- a page's text corrected by a reader, in the PDF ----------------------------
+
+CORRECTED = (
+    "ΑΠΟΣΠΑΣΜΑ ΑΠΟ ΤΟ ΠΡΑΚΤΙΚΟ\nΑριθμός Απόφασης 38/1989\n"
+    "Σήμερα, 5-6-1989, ημέρα Δευτέρα και ώρα 11:00, συνήλθε σε τακτική "
+    "συνεδρίαση το Δημοτικό Συμβούλιο στο Δημοτικό Κατάστημα."
+)
+
+
+@pytest.fixture(scope="module")
+def read_for_correction():
+    """A short page's reading (no second one): its number «5368/1989» and
+    date «95-6-1989» misread, as a reader will find them."""
+    result = ocr.ocr_page(short_page(CORRECTED), read_number=False, read_date=False)
+    assert "5368/1989" in result.text
+    assert "95-6-1989," in result.text
+    return result
+
+
+def layer_words(pdf, page=0):
+    with pikepdf.open(BytesIO(pdf)) as document:
+        operations = pikepdf.parse_content_stream(document.pages[page])
+        return [word.rstrip(" ") for _index, word in ocr._shown_words(operations)]
+
+
+def test_put_page_text_words_replaced_where_they_were(read_for_correction):
+    pdf = read_for_correction.pdf
+    text = read_for_correction.text.replace("5368/1989", "38/1989").replace(
+        "95-6-1989", "5-6-1989"
+    )
+    corrected = ocr.put_page_text(pdf, 1, text)
+    assert layer_words(corrected) == text.split()
+    layer = pdf_text(corrected)
+    assert "Απόφασης 38/1989" in layer
+    assert "Σήμερα, 5-6-1989, ημέρα" in layer
+    assert "5368" not in layer
+    # Over the old words' boxes, to a point.
+    for old, new in (("5368/1989", "38/1989"), ("95-6-1989,", "5-6-1989,")):
+        ((x0, y0, x1, y1),) = pdf_boxes(pdf, old)
+        ((a0, b0, a1, b1),) = pdf_boxes(corrected, new)
+        assert abs(a0 - x0) < 1, (old, new)
+        assert abs(a1 - x1) < 1, (old, new)
+        assert abs(b0 - y0) < 1, (old, new)
+        assert abs(b1 - y1) < 1, (old, new)
+    # The image and the other words are as they were.
+    with (
+        pikepdf.open(BytesIO(pdf)) as before,
+        pikepdf.open(BytesIO(corrected)) as after,
+    ):
+        image = before.pages[0].Resources.XObject["/Im1"].read_raw_bytes()
+        assert after.pages[0].Resources.XObject["/Im1"].read_raw_bytes() == image
+    assert pdf_boxes(corrected, "Δευτέρα") == pdf_boxes(pdf, "Δευτέρα")
+
+
+def test_put_page_text_words_added_removed_and_across_lines(read_for_correction):
+    pdf = read_for_correction.pdf
+    words = read_for_correction.text.split()
+    # A word added, one left out, and two words at the end of one line and
+    # the start of the next («τακτική» «συνεδρίαση») made three.
+    at = words.index("τακτική")
+    assert words[at + 1] == "συνεδρίαση"
+    text = " ".join(
+        words[: words.index("ημέρα")]
+        + ["την", "ημέρα"]
+        + words[words.index("ημέρα") + 1 : words.index("ώρα") - 1]
+        + words[words.index("ώρα") : at]
+        + ["έκτακτη", "δημόσια", "συνεδρίαση"]
+        + words[at + 2 :]
+    )
+    corrected = ocr.put_page_text(pdf, 1, text)
+    assert " ".join(layer_words(corrected)).split() == text.split()
+    layer = pdf_text(corrected)
+    assert "95-6-1989, την ημέρα Δευτέρα" in layer
+    assert "ώρα 11:00, συνήλθε σε έκτακτη δημόσια" in layer
+    assert "τακτική" not in layer
+    # Split between the two lines, each on its own line.
+    assert (
+        pdf_boxes(corrected, "έκτακτη")[0][1] < pdf_boxes(corrected, "συνεδρίαση")[0][1]
+    )
+
+
+def test_put_page_text_nothing_to_change_or_no_layer(read_for_correction):
+    pdf = read_for_correction.pdf
+    assert ocr.put_page_text(pdf, 1, " ".join(layer_words(pdf))) is pdf
+    assert ocr.put_page_text(pdf, 2, "κείμενο") is None  # no such page
+    assert ocr.put_page_text(b"not a PDF", 1, "κείμενο") is None
+    blank = BytesIO()
+    Image.new("RGB", (60, 85), "white").save(blank, "PDF")
+    assert ocr.put_page_text(blank.getvalue(), 1, "κείμενο") is None  # no layer
+    # Everything taken out: the page shows no text.
+    assert pdf_text(ocr.put_page_text(pdf, 1, "")).strip() == ""
+
+
+def test_put_page_text_in_a_decisions_pdf(read_for_correction):
+    from municipality.archive import pdfa
+
+    pdf = pdfa.assemble(
+        [read_for_correction.pdf, read_for_correction.pdf], "Απόφαση 38/1989"
+    )
+    text = read_for_correction.text.replace("5368/1989", "38/1989")
+    corrected = ocr.put_page_text(pdf, 2, text)
+    assert "5368/1989" in layer_words(corrected, 0)
+    assert "38/1989" in layer_words(corrected, 1)
+    with pikepdf.open(BytesIO(corrected)) as document:
+        assert len(document.pages) == 2
+        # Still the archival copy: its metadata and output intent kept.
+        assert document.open_metadata()["pdfaid:part"] == "2"
+        assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        fonts = {
+            page.Resources.Font[name].objgen
+            for page in document.pages
+            for name in page.Resources.Font.keys()
+        }
+        assert len(fonts) == 1  # the font shared by both pages still
+
+
 # -- text Tesseract left out of its lines --------------------------------------
 
 PARAGRAPHS = (

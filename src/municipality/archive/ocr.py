@@ -35,6 +35,7 @@ per process: every run here sets ``OMP_THREAD_LIMIT=1``.
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
+from difflib import SequenceMatcher
 from io import BytesIO
 from pathlib import Path
 from PIL import Image
@@ -999,6 +1000,193 @@ def _put_words_pdf(pdf, words, changes):
     return output.getvalue()
 
 
+def _stretched(operations, index):
+    """How wide the word shown at ``index`` is, in units of one glyph at
+    size 1 and no stretch: its characters × the font size × ``Tz``."""
+    size = stretch = None
+    for operands, operator in reversed(operations[:index]):
+        name = str(operator)
+        if size is None and name == "Tf" and len(operands) == 2:
+            size = float(operands[1])
+        elif stretch is None and name == "Tz" and len(operands) == 1:
+            stretch = float(operands[0])
+        if size is not None and stretch is not None:
+            break
+    return len(_shown(operations[index])) * (size or 1) * (stretch or 100) / 100
+
+
+def _stretch_over(operations, start, stop, glyph, joined):
+    """The ``Tz`` that makes ``joined``, shown at ``start``, end its letters
+    where the word shown at ``stop`` ended its letters (the spaces after
+    them, as Tesseract writes a word, beyond)."""
+    factor = (glyph and _span(operations, start, stop, glyph)) or 1
+    tail = _shown(operations[stop])
+    space = len(tail) - len(tail.rstrip(" "))
+    if space:
+        # The last word's spaces, as a share of the first word's width.
+        factor -= (_stretched(operations, stop) / len(tail) * space) / _stretched(
+            operations, start
+        )
+    operands, _operator = operations[start - 1]
+    return round(
+        float(operands[0])
+        * factor
+        * len(_shown(operations[start]))
+        / len(joined.rstrip(" ")),
+        3,
+    )
+
+
+def _lines_of(operations, shows):
+    """The text line of each shown word: a ``Td`` that moves down, or
+    anything but ``Td``/``Tf``/``Tz`` between two words, starts a new one."""
+    lines = []
+    line = 0
+    for position, (index, _word) in enumerate(shows):
+        if position:
+            for operands, operator in operations[shows[position - 1][0] + 1 : index]:
+                name = str(operator)
+                if name == "Td" and len(operands) == 2 and float(operands[1]) == 0:
+                    continue
+                if name not in ("Tf", "Tz"):
+                    line += 1
+                    break
+        lines.append(line)
+    return lines
+
+
+def _shares(count, weights):
+    """``count`` items split in order over parts of these ``weights``."""
+    total = sum(weights)
+    bounds = [0]
+    running = 0
+    for weight in weights:
+        running += weight
+        bounds.append(round(count * running / total))
+    return [(bounds[i], bounds[i + 1]) for i in range(len(weights))]
+
+
+def _assign(old, new, lines):
+    """Which new words each old word of the text layer shows, after a diff.
+
+    Returns ``{first: (last, words)}``: the old words ``first``…``last``
+    (of one line) show ``words`` of ``new`` together; old words in no span
+    stay as they are. As many words replaced as replace them go word for
+    word; otherwise a change over several lines is split between them in
+    proportion to their old words. New words with no old word beside them
+    in the diff go with the word before (or after, at the start).
+    """
+    spans = {}
+    owner = {}
+    inserts = []
+    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        if i1 == i2:
+            inserts.append((i1, new[j1:j2]))
+            continue
+        groups = []
+        for position in range(i1, i2):
+            if i2 - i1 == j2 - j1:
+                groups.append([position])  # word for word
+            elif groups and lines[position] == lines[groups[-1][0]]:
+                groups[-1].append(position)
+            else:
+                groups.append([position])
+        for group, (start, stop) in zip(
+            groups, _shares(j2 - j1, [len(group) for group in groups]), strict=True
+        ):
+            spans[group[0]] = (group[-1], list(new[j1 + start : j1 + stop]))
+            for position in group:
+                owner[position] = group[0]
+    for at, words in inserts:
+        if at:
+            first = owner.get(at - 1, at - 1)
+            last, shown = spans.get(first, (first, [old[first]]))
+            spans[first] = (last, shown + list(words))
+        else:
+            first = owner.get(0, 0)
+            last, shown = spans.get(first, (first, [old[first]]))
+            spans[first] = (last, list(words) + shown)
+    return spans
+
+
+def put_page_text(pdf, number, text):
+    """``pdf`` with page ``number`` (from 1) showing ``text`` in its text layer.
+
+    For a page's text corrected by a reader: the invisible words Tesseract
+    wrote over the scan (:func:`ocr_page`, one ``TJ`` a word) are compared
+    word by word with ``text`` (:class:`difflib.SequenceMatcher`), and the
+    words that differ are replaced where the old ones were, as
+    :func:`_put_words_pdf` puts a corrected number: the new words of a
+    change are shown by its first old word, stretched over the boxes of
+    all its old words of that line; a change over several lines is split
+    between them; a word added goes with the word before it. Every other
+    word stays, and everything else in the PDF (images, fonts, metadata,
+    the other pages) is kept. Returns the new PDF's bytes, ``pdf`` itself
+    when the layer already shows ``text``'s words, or None when the page
+    has no such text layer (a PDF not made by :func:`ocr_page`).
+    """
+    import pikepdf
+
+    try:
+        document = pikepdf.open(BytesIO(pdf))
+    except pikepdf.PdfError:
+        return None
+    with document:
+        if not 1 <= number <= len(document.pages):
+            return None
+        page = document.pages[number - 1]
+        try:
+            operations = pikepdf.parse_content_stream(page)
+        except pikepdf.PdfError:
+            return None
+        shows = _shown_words(operations)
+        if not shows:
+            return None
+        old = [word.rstrip(" ") for _index, word in shows]
+        new = text.split()
+        if old == new:
+            return pdf
+        lines = _lines_of(operations, shows)
+        glyph = _glyph_width(page)
+        edits = {}
+        for first, (last, words) in _assign(old, new, lines).items():
+            index = shows[first][0]
+            operands, operator = operations[index - 1]
+            if str(operator) != "Tz" or len(operands) != 1:
+                return None
+            joined = " ".join(words)
+            if joined:
+                tail = shows[last][1]
+                joined += " " * (len(tail) - len(tail.rstrip(" ")))
+                stretch = _stretch_over(
+                    operations, index, shows[last][0], glyph, joined
+                )
+                edits[index - 1] = pikepdf.ContentStreamInstruction(
+                    [stretch], pikepdf.Operator("Tz")
+                )
+            for position in range(first, last + 1):
+                value = pikepdf.String(
+                    (joined if position == first else "").encode("utf-16-be")
+                )
+                edits[shows[position][0]] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Array([value])], pikepdf.Operator("TJ")
+                )
+        for index, instruction in edits.items():
+            operations[index] = instruction
+        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+        output = BytesIO()
+        document.save(
+            output,
+            deterministic_id=True,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
+    return output.getvalue()
+
+
 # The article before the day's word («την 6η», «τὴν 5ην»), folded.
 _ARTICLE = re.compile(r"τη[νσ]?")
 
@@ -1905,6 +2093,7 @@ __all__ = [
     "number_words",
     "ocr_input",
     "ocr_page",
+    "put_page_text",
     "raw_tesseract",
     "resolution",
     "speckled",

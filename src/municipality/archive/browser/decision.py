@@ -22,6 +22,7 @@ from municipality.archive.restapi import permalink
 from municipality.archive.subscribers import MSG_WITHHOLD_REASON
 from plone import api as ploneapi
 from plone.memoize.view import memoize
+from plone.namedfile.file import NamedBlobFile
 from plone.namedfile.utils import stream_data
 from plone.protect.authenticator import check as check_authenticator
 from Products.CMFCore.WorkflowCore import WorkflowException
@@ -37,9 +38,12 @@ from zope.interface import implementer
 from zope.lifecycleevent import ObjectModifiedEvent
 from zope.publisher.interfaces import IPublishTraverse
 
+import logging
 import re
 import unicodedata
 
+
+logger = logging.getLogger(__name__)
 
 REVIEW_PERMISSION = "municipality: Review archive"
 MODIFY_PERMISSION = "Modify portal content"
@@ -421,6 +425,7 @@ class DecisionView(BrowserView):
         if page.text != text:
             page.text = text
             self.context.text = "\f".join(p.text or "" for p in pages)
+            self._put_text_in_pdf(number, text)
             notify(ObjectModifiedEvent(self.context))
             self.context.reindexObject()
             IStatusMessage(self.request).add(
@@ -432,6 +437,29 @@ class DecisionView(BrowserView):
             )
         self.request.response.redirect(self.page_link(number))
         return ""
+
+    def _put_text_in_pdf(self, number, text):
+        """The PDF's invisible text layer of page ``number`` shows ``text``
+        too (:func:`ocr.put_page_text`): what a reader of the PDF selects and
+        finds is the corrected text. A PDF without Tesseract's text layer
+        (one uploaded by hand) stays as it is."""
+        from municipality.archive import ocr
+
+        pdf = self.context.pdf
+        if pdf is None:
+            return
+        data = pdf.data
+        new = ocr.put_page_text(data, number, text)
+        if new is None:
+            logger.info(
+                "%s: page %d corrected, its PDF has no text layer to correct",
+                "/".join(self.context.getPhysicalPath()),
+                number,
+            )
+        elif new is not data:
+            self.context.pdf = NamedBlobFile(
+                data=new, contentType=pdf.contentType, filename=pdf.filename
+            )
 
 
 # -- page images -----------------------------------------------------------------
