@@ -1097,6 +1097,27 @@ def test_put_page_text_words_added_removed_and_across_lines(read_for_correction)
     )
 
 
+def test_put_page_text_corrected_again(read_for_correction):
+    # A word taken out, then a word put back there, and one more changed:
+    # each correction starts from the layer the last one left.
+    words = read_for_correction.text.split()
+    at = words.index("Δευτέρα")
+    once = ocr.put_page_text(
+        read_for_correction.pdf, 1, " ".join(words[:at] + words[at + 1 :])
+    )
+    assert "Δευτέρα" not in pdf_text(once)
+    again = " ".join(words[:at] + ["Τρίτη"] + words[at + 1 :]).replace("ώρα", "ώρα,")
+    twice = ocr.put_page_text(once, 1, again)
+    assert " ".join(layer_words(twice)).split() == again.split()
+    layer = pdf_text(twice)
+    assert "ημέρα Τρίτη και ώρα, 11:00" in " ".join(layer.split())
+    # «Τρίτη» goes with the word before it, within its box; none is empty.
+    ((x0, _y0, x1, _y1),) = pdf_boxes(twice, "Τρίτη")
+    ((left, _top, _right, _bottom),) = pdf_boxes(once, "και")
+    assert x0 + 10 < x1 < left
+    assert all(x0 < x1 for x0, _y0, x1, _y1 in pdf_boxes(twice, "ώρα,"))
+
+
 def test_put_page_text_nothing_to_change_or_no_layer(read_for_correction):
     pdf = read_for_correction.pdf
     assert ocr.put_page_text(pdf, 1, " ".join(layer_words(pdf))) is pdf

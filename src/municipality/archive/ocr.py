@@ -1039,7 +1039,8 @@ def _stretch_over(operations, start, stop, glyph, joined):
 
 def _lines_of(operations, shows):
     """The text line of each shown word: a ``Td`` that moves down, or
-    anything but ``Td``/``Tf``/``Tz`` between two words, starts a new one."""
+    anything but ``Td``/``Tf``/``Tz``/``TJ`` between two words, starts a new
+    one."""
     lines = []
     line = 0
     for position, (index, _word) in enumerate(shows):
@@ -1048,7 +1049,7 @@ def _lines_of(operations, shows):
                 name = str(operator)
                 if name == "Td" and len(operands) == 2 and float(operands[1]) == 0:
                     continue
-                if name not in ("Tf", "Tz"):
+                if name not in ("Tf", "Tz", "TJ"):
                     line += 1
                     break
         lines.append(line)
@@ -1143,6 +1144,10 @@ def put_page_text(pdf, number, text):
         except pikepdf.PdfError:
             return None
         shows = _shown_words(operations)
+        if shows is None:
+            return None
+        # Words an earlier correction took out show nothing: they stay so.
+        shows = [(index, word) for index, word in shows if word.strip()]
         if not shows:
             return None
         old = [word.rstrip(" ") for _index, word in shows]
