@@ -921,6 +921,35 @@ def _glyph_width(page):
     return None
 
 
+def _show_joined(edits, shows, first, last, joined):
+    """The text layer's words ``first``…``last`` (of ``shows``, as
+    :func:`_shown_words` gives them) made one: the first shows ``joined``,
+    the others nothing. ``edits`` maps an operation's index to its new
+    instruction."""
+    import pikepdf
+
+    for position in range(first, last + 1):
+        value = pikepdf.String(
+            (joined if position == first else "").encode("utf-16-be")
+        )
+        edits[shows[position][0]] = pikepdf.ContentStreamInstruction(
+            [pikepdf.Array([value])], pikepdf.Operator("TJ")
+        )
+
+
+def _rewritten(document, page, operations, edits, **options):
+    """The bytes of ``document`` with ``page`` 's content stream its
+    ``operations`` with ``edits`` in place (saved with ``options``)."""
+    import pikepdf
+
+    for index, instruction in edits.items():
+        operations[index] = instruction
+    page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
+    output = BytesIO()
+    document.save(output, **options)
+    return output.getvalue()
+
+
 def _put_number_pdf(pdf, words, found, number):
     """The one-page ``pdf`` with ``number`` in its text layer; None if it fails.
 
@@ -985,19 +1014,8 @@ def _put_words_pdf(pdf, words, changes):
                 [round(float(operands[0]) * factor * len(old) / len(joined), 3)],
                 pikepdf.Operator("Tz"),
             )
-            for position in range(first, last + 1):
-                shown = pikepdf.String(
-                    (joined if position == first else "").encode("utf-16-be")
-                )
-                edits[shows[position][0]] = pikepdf.ContentStreamInstruction(
-                    [pikepdf.Array([shown])], pikepdf.Operator("TJ")
-                )
-        for index, instruction in edits.items():
-            operations[index] = instruction
-        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
-        output = BytesIO()
-        document.save(output, compress_streams=True)
-    return output.getvalue()
+            _show_joined(edits, shows, first, last, joined)
+        return _rewritten(document, page, operations, edits, compress_streams=True)
 
 
 def _stretched(operations, index):
@@ -1172,24 +1190,16 @@ def put_page_text(pdf, number, text):
                 edits[index - 1] = pikepdf.ContentStreamInstruction(
                     [stretch], pikepdf.Operator("Tz")
                 )
-            for position in range(first, last + 1):
-                value = pikepdf.String(
-                    (joined if position == first else "").encode("utf-16-be")
-                )
-                edits[shows[position][0]] = pikepdf.ContentStreamInstruction(
-                    [pikepdf.Array([value])], pikepdf.Operator("TJ")
-                )
-        for index, instruction in edits.items():
-            operations[index] = instruction
-        page.Contents = document.make_stream(pikepdf.unparse_content_stream(operations))
-        output = BytesIO()
-        document.save(
-            output,
+            _show_joined(edits, shows, first, last, joined)
+        return _rewritten(
+            document,
+            page,
+            operations,
+            edits,
             deterministic_id=True,
             compress_streams=True,
             object_stream_mode=pikepdf.ObjectStreamMode.generate,
         )
-    return output.getvalue()
 
 
 # The article before the day's word («την 6η», «τὴν 5ην»), folded.
