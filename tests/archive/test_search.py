@@ -187,6 +187,30 @@ def test_totals_and_facets_match_a_brute_force_count(portal, dataset, form):
     assert [(v.value, v.count) for v in active] == [(t, len(found)) for t in terms_]
 
 
+def test_subject_words_counted_with_bit_masks(portal, dataset, monkeypatch):
+    # A large result is counted with a bit mask a word (search.MASKS_FROM
+    # decisions or more); here every result is, to the same counts.
+    catalog = api.portal.get_tool("portal_catalog")
+    index = catalog._catalog.getIndex(search.TERMS_INDEX)
+    base = search._base(catalog, portal.archive)
+    rids = list(base.rids)
+    assert len(rids) > 10
+    monkeypatch.setattr(search, "MASKS_FROM", 0)
+    rng = random.Random(3)
+    for size in range(len(rids) + 1):  # the result, then the rest, the smaller
+        rs = search.IITreeSet(rng.sample(rids, size))
+        expected = +search._count_keywords(index._unindex, rs)
+        assert search._count_terms(base, rs, index) == expected, size
+    # Through a search: the same facet as counted decision by decision.
+    for form in ({"decade": "1990"}, {"q": "σχολείο"}, {"term": "εγκριση"}):
+        masked = run(portal, **form).facets["term"]
+        monkeypatch.setattr(search, "MASKS_FROM", 10**9)
+        search.clear_cache()
+        assert run(portal, **form).facets["term"] == masked, form
+        monkeypatch.setattr(search, "MASKS_FROM", 0)
+        search.clear_cache()
+
+
 def test_top_years_without_a_decade(portal, dataset):
     results = run(portal, q="δημοτικό")
     free, _found = brute_force(dataset, "δημοτικό")

@@ -6,6 +6,8 @@ them, and the cached sets following what is published."""
 from .search_helpers import add
 from .search_helpers import day
 from .search_helpers import ingest
+from AccessControl.SpecialUsers import nobody
+from DateTime import DateTime
 from municipality.archive import search
 from municipality.archive.setuphandlers import get_archive
 from plone import api
@@ -210,6 +212,33 @@ def test_what_is_published_later_is_found(site):
         api.content.transition(obj=decision, transition="retract")
     transaction.commit()
     assert get(portal, "/@archive-search", q="ύδρευση").json()["items_total"] == 2
+
+
+def test_the_next_minute_shares_the_base_while_nothing_comes_into_effect(
+    site, monkeypatch
+):
+    """A visitor's set of published decisions is made for the minute (their
+    effective range); the next minute's is the same object, with its
+    counts and masks, until a decision's effective date passes."""
+    portal, made = site
+    catalog = api.portal.get_tool("portal_catalog")
+    start = DateTime(DateTime().millis() // 60000 * 60000 / 1000.0) + 10 / 1440
+    later = made["other"]
+    later.setEffectiveDate(start + 2.5 / 1440)
+    later.reindexObject()
+    transaction.commit()
+    search.clear_cache()
+    minute = [start]
+    monkeypatch.setattr(search, "_minute", lambda: minute[0])
+    with api.env.adopt_user(user=nobody):
+        first = search._base(catalog, get_archive(portal))
+        minute[0] = start + 1 / 1440
+        assert search._base(catalog, get_archive(portal)) is first
+        minute[0] = start + 4 / 1440
+        fourth = search._base(catalog, get_archive(portal))
+    assert fourth is not first
+    assert fourth.size == first.size + 1 == 3
+    assert len(search._CACHE) == 3
 
 
 # -- the pages as a visitor gets them ----------------------------------------------

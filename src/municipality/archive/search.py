@@ -112,6 +112,12 @@ SMALL_RESULT = 2000
 # Base sets (and their facet counts) kept between requests.
 CACHE_SIZE = 16
 
+# Subject words are counted over a result (or the rest of the base) of at
+# least this many decisions with a bit mask a word (:meth:`_Base.term_masks`):
+# 1.2–1.8 ms against 3–5 ms for 5,000–9,000 of the 18,000 decisions of the
+# benchmark corpus; below it counting each decision's words is as quick.
+MASKS_FROM = 1500
+
 # The text index of the catalog.
 TEXT_INDEX = "SearchableText"
 YEAR_INDEX = "archive_year"
@@ -481,6 +487,7 @@ class _Base:
         self.size = len(rids)
         self._years = None
         self._terms = None
+        self._masks = None
 
     def years(self, unindex):
         if self._years is None:
@@ -492,6 +499,22 @@ class _Base:
             self._terms = _count_keywords(unindex, self.rids)
         return self._terms
 
+    def term_masks(self, index):
+        """(where each decision is in the base, a bit mask of the base's
+        decisions for each subject word of the keyword ``index``) — about
+        50 ms for the 18,000 decisions of the benchmark corpus, then kept
+        with the base (2.2 KB a word)."""
+        if self._masks is None:
+            positions = {rid: position for position, rid in enumerate(self.rids)}
+            masks = {}
+            for word in self.terms(index._unindex):
+                rids = index._index.get(word, ())
+                masks[word] = _mask(
+                    positions, (rids,) if isinstance(rids, int) else rids
+                )
+            self._masks = positions, masks
+        return self._masks
+
 
 _CACHE = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -501,6 +524,11 @@ def clear_cache():
     """Forget every cached base set (tests, benchmarks)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def _minute():
+    """Now, to the minute (the published decisions' effective range)."""
+    return DateTime(DateTime().millis() // 60000 * 60000 / 1000.0)
 
 
 def _base(catalog, archive):
@@ -517,7 +545,7 @@ def _base(catalog, archive):
     now = None
     if not catalog.allow_inactive({}):
         # To the minute, so that a minute's requests share one base set.
-        now = DateTime(DateTime().millis() // 60000 * 60000 / 1000.0)
+        now = _minute()
         query["effectiveRange"] = now
     state = catalog_state(catalog)
     key = None
@@ -528,7 +556,23 @@ def _base(catalog, archive):
             if base is not None:
                 _CACHE.move_to_end(key)
                 return base
-    base = _Base(_select(catalog, query))
+            # The last minute's base, for the same catalog and user.
+            earlier = next(
+                (_CACHE[other] for other in reversed(_CACHE) if other[:-1] == key[:-1]),
+                None,
+            )
+    rids = _select(catalog, query)
+    if (
+        key is not None
+        and earlier is not None
+        and earlier.size == len(rids)
+        and not len(difference(earlier.rids, rids))
+    ):
+        # Nothing came into effect or expired since: its counts and masks
+        # serve this minute too.
+        base = earlier
+    else:
+        base = _Base(rids)
     if key is not None:
         with _CACHE_LOCK:
             _CACHE[key] = base
@@ -554,6 +598,39 @@ def _count(unindex, rids):
 def _count_keywords(unindex, rids):
     """``Counter`` of ``keyword → number of rids having it``."""
     return Counter(chain.from_iterable(filter(None, map(unindex.get, _keys(rids)))))
+
+
+def _mask(positions, rids):
+    """An ``int`` with the bits of ``rids`` ' places in the base set."""
+    bits = bytearray((len(positions) + 7) // 8)
+    place = positions.get
+    for rid in rids:
+        at = place(rid)
+        if at is not None:
+            bits[at >> 3] |= 1 << (at & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _count_terms(base, rs, index):
+    """``Counter`` of the subject words of ``rs`` (a subset of the base):
+    :func:`_count_in`, or, for a result (and a rest of the base) this
+    large, the bits it shares with each word's mask."""
+    size = len(rs)
+    if min(size, base.size - size) < MASKS_FROM:
+        unindex = index._unindex
+        return _count_in(base, rs, base.terms(unindex), _count_keywords, unindex)
+    positions, masks = base.term_masks(index)
+    if size * 2 <= base.size:
+        chosen = _mask(positions, _keys(rs))
+    else:
+        everything = (1 << base.size) - 1
+        chosen = everything ^ _mask(positions, difference(base.rids, rs))
+    counts = Counter()
+    for word, mask in masks.items():
+        number = (mask & chosen).bit_count()
+        if number:
+            counts[word] = number
+    return counts
 
 
 def _count_in(base, rs, base_counts, counter, unindex):
@@ -844,10 +921,7 @@ def _time_facets(catalog, base, query, free):
 def _term_facet(catalog, base, query, rs, resolved_terms, state=None):
     """The subject words chosen (first, active), then the most frequent
     others of the result."""
-    terms_unindex = catalog._catalog.getIndex(TERMS_INDEX)._unindex
-    counts = _count_in(
-        base, rs, base.terms(terms_unindex), _count_keywords, terms_unindex
-    )
+    counts = _count_terms(base, rs, catalog._catalog.getIndex(TERMS_INDEX))
     total = len(rs)
     facet = [
         FacetValue(given, total, _term_label(catalog, term, rs, state), True)
