@@ -1133,17 +1133,29 @@ def test_put_page_text_nothing_to_change_or_no_layer(read_for_correction):
 def test_put_page_text_in_a_decisions_pdf(read_for_correction):
     from municipality.archive import pdfa
 
+    made = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
+    corrected_at = datetime.datetime(2026, 11, 23, 17, 30, tzinfo=datetime.UTC)
     pdf = pdfa.assemble(
-        [read_for_correction.pdf, read_for_correction.pdf], "Απόφαση 38/1989"
+        [read_for_correction.pdf, read_for_correction.pdf],
+        "Απόφαση 38/1989",
+        created=made,
     )
     text = read_for_correction.text.replace("5368/1989", "38/1989")
-    corrected = ocr.put_page_text(pdf, 2, text)
+    corrected = ocr.put_page_text(pdf, 2, text, modified=corrected_at)
     assert "5368/1989" in layer_words(corrected, 0)
     assert "38/1989" in layer_words(corrected, 1)
     with pikepdf.open(BytesIO(corrected)) as document:
         assert len(document.pages) == 2
-        # Still the archival copy: its metadata and output intent kept.
-        assert document.open_metadata()["pdfaid:part"] == "2"
+        # Still the archival copy: its metadata and output intent kept, the
+        # dates of the correction beside the date it was made.
+        meta = document.open_metadata()
+        assert meta["pdfaid:part"] == "2"
+        assert meta["xmp:CreateDate"] == made.isoformat()
+        assert meta["xmp:ModifyDate"] == corrected_at.isoformat()
+        assert meta["xmp:MetadataDate"] == corrected_at.isoformat()
+        assert str(document.docinfo["/ModDate"]) == "D:20261123173000+00'00'"
+        assert str(document.docinfo["/CreationDate"]) == "D:20261102090000+00'00'"
+        assert meta["dc:title"] == "Απόφαση 38/1989"
         assert document.Root.OutputIntents[0].S == "/GTS_PDFA1"
         fonts = {
             page.Resources.Font[name].objgen

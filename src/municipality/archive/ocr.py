@@ -1018,6 +1018,26 @@ def _put_words_pdf(pdf, words, changes):
         return _rewritten(document, page, operations, edits, compress_streams=True)
 
 
+def _dated(document, modified):
+    """A PDF/A's modification dates set to ``modified`` (now when None):
+    ``xmp:ModifyDate`` and ``xmp:MetadataDate``, and ``/ModDate`` of the
+    document information, as :func:`pdfa.assemble` writes them. A PDF
+    without XMP metadata is left as it is."""
+    from municipality.archive import pdfa
+    from pikepdf import String
+
+    if "/Metadata" not in document.Root:
+        return
+    moment = pdfa._moment(modified)
+    with document.open_metadata(
+        set_pikepdf_as_editor=False, update_docinfo=False
+    ) as meta:
+        meta["xmp:ModifyDate"] = moment.isoformat()
+        meta["xmp:MetadataDate"] = moment.isoformat()
+    if "/Info" in document.trailer:
+        document.trailer.Info["/ModDate"] = String(pdfa.pdf_date(moment))
+
+
 def _stretched(operations, index):
     """How wide the word shown at ``index`` is, in units of one glyph at
     size 1 and no stretch: its characters × the font size × ``Tz``."""
@@ -1131,7 +1151,7 @@ def _assign(old, new, lines):
     return spans
 
 
-def put_page_text(pdf, number, text):
+def put_page_text(pdf, number, text, modified=None):
     """``pdf`` with page ``number`` (from 1) showing ``text`` in its text layer.
 
     For a page's text corrected by a reader: the invisible words Tesseract
@@ -1142,10 +1162,13 @@ def put_page_text(pdf, number, text):
     change are shown by its first old word, stretched over the boxes of
     all its old words of that line; a change over several lines is split
     between them; a word added goes with the word before it. Every other
-    word stays, and everything else in the PDF (images, fonts, metadata,
-    the other pages) is kept. Returns the new PDF's bytes, ``pdf`` itself
-    when the layer already shows ``text``'s words, or None when the page
-    has no such text layer (a PDF not made by :func:`ocr_page`).
+    word stays, and everything else in the PDF (images, fonts, the other
+    pages) is kept; a PDF/A of :func:`pdfa.assemble` gets ``modified`` (a
+    ``datetime``, now when None) as its modification and metadata dates,
+    in its XMP and its document information alike. Returns the new PDF's
+    bytes, ``pdf`` itself when the layer already shows ``text``'s words,
+    or None when the page has no such text layer (a PDF not made by
+    :func:`ocr_page`).
     """
     import pikepdf
 
@@ -1191,6 +1214,7 @@ def put_page_text(pdf, number, text):
                     [stretch], pikepdf.Operator("Tz")
                 )
             _show_joined(edits, shows, first, last, joined)
+        _dated(document, modified)
         return _rewritten(
             document,
             page,
