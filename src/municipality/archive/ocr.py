@@ -875,36 +875,23 @@ def _span(operations, start, stop, glyph):
 
     A word of *n* characters is *n* × ``glyph`` (Tesseract's font has one
     width for every glyph, a fraction of the font size) × font size ×
-    stretch wide; the next word begins where ``Td`` moves. None when
-    something other than these is between them (a new text block).
+    stretch wide (:func:`_stretched`); the next word begins where ``Td``
+    moves. None when something other than these is between them (a new
+    text block).
     """
-    size = stretch = None
-    for operands, operator in operations[:start]:
-        if str(operator) == "Tf" and len(operands) == 2:
-            size = float(operands[1])
-        elif str(operator) == "Tz" and len(operands) == 1:
-            stretch = float(operands[0])
-    if size is None or stretch is None:
+    first = _stretched(operations, start)
+    if not first:
         return None
-
-    def width(index):
-        return len(_shown(operations[index])) * glyph * size * stretch / 100
-
-    first = width(start)
-    if first <= 0:
-        return None
+    if stop == start:
+        return 1.0
     moved = 0.0
     for operands, operator in operations[start + 1 : stop]:
         name = str(operator)
         if name == "Td" and len(operands) == 2:
             moved += float(operands[0])
-        elif name == "Tf" and len(operands) == 2:
-            size = float(operands[1])
-        elif name == "Tz" and len(operands) == 1:
-            stretch = float(operands[0])
-        elif name != "TJ":
+        elif name not in ("Tf", "Tz", "TJ"):
             return None
-    return (moved + width(stop)) / first if stop != start else 1.0
+    return (moved + glyph * _stretched(operations, stop)) / (glyph * first)
 
 
 def _shown(instruction):
@@ -1040,7 +1027,8 @@ def _dated(document, modified):
 
 def _stretched(operations, index):
     """How wide the word shown at ``index`` is, in units of one glyph at
-    size 1 and no stretch: its characters × the font size × ``Tz``."""
+    size 1 and no stretch: its characters × the font size × ``Tz`` (the
+    last ``Tf`` and ``Tz`` before it); None when there are none."""
     size = stretch = None
     for operands, operator in reversed(operations[:index]):
         name = str(operator)
@@ -1049,8 +1037,8 @@ def _stretched(operations, index):
         elif stretch is None and name == "Tz" and len(operands) == 1:
             stretch = float(operands[0])
         if size is not None and stretch is not None:
-            break
-    return len(_shown(operations[index])) * (size or 1) * (stretch or 100) / 100
+            return len(_shown(operations[index])) * size * stretch / 100
+    return None
 
 
 def _stretch_over(operations, start, stop, glyph, joined):
@@ -1060,11 +1048,10 @@ def _stretch_over(operations, start, stop, glyph, joined):
     factor = (glyph and _span(operations, start, stop, glyph)) or 1
     tail = _shown(operations[stop])
     space = len(tail) - len(tail.rstrip(" "))
-    if space:
+    first, last = _stretched(operations, start), _stretched(operations, stop)
+    if space and first and last:
         # The last word's spaces, as a share of the first word's width.
-        factor -= (_stretched(operations, stop) / len(tail) * space) / _stretched(
-            operations, start
-        )
+        factor -= last / len(tail) * space / first
     operands, _operator = operations[start - 1]
     return round(
         float(operands[0])
