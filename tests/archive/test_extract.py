@@ -400,6 +400,13 @@ def test_check_date_unresolved(read, rereads, weekday):
         ("39-6-1985,", ("5-6-1989.",) * 2, 0, (1989, 6, 5), "corrected"),
         # What a noisy page adds after the year stays out of it.
         ("12-5-1398»,", ("15-5-1985.",) * 2, 2, (1985, 5, 15), "corrected"),
+        # A year of two digits («15/3/87»), as read on short pages.
+        ("5/6/89,", ("5/6/89",) * 2, 0, (1989, 6, 5), "confirmed"),
+        ("9-6-89,", ("5-6-89.", "5-6-89"), 0, (1989, 6, 5), "corrected"),
+        ("11/5/0141,", ("11/5/01",) * 2, None, (2001, 5, 11), "corrected"),
+        ("15.95.95,", ("15.5.95.",) * 2, None, (1995, 5, 15), "corrected"),
+        # «0605» is no year: the day of the week the page names settles it.
+        ("17/7/0605,", ("17/7/09.",) * 2, 4, (2009, 7, 17), "corrected"),
     ],
 )
 def test_check_numeric_date(read, rereads, weekday, expected, verdict):
@@ -420,10 +427,14 @@ def test_check_numeric_date(read, rereads, weekday, expected, verdict):
         ("17/7/2005,", ("17/7/2009", "17/7/2008"), 4),
         ("17/7/2005,", ("1772009", "1772009"), 4),
         ("17/7/2005,", ("", ""), 4),
-        # No such day, no such month, a year of two digits.
+        # No such day, no such month.
         ("31/2/1987,", ("31/2/1987",) * 2, None),
         ("5/95/1989,", ("5/15/1989",) * 2, None),
-        ("5/6/89,", ("5/6/89",) * 2, None),
+        # A year of two digits read from one of four: digits lost, not put in.
+        ("15/3/1987,", ("15/3/87",) * 2, None),
+        ("15/3/19875,", ("15/3/87",) * 2, None),
+        # 3 June 1985 and 5 June 1989 were both Mondays: nothing settles it.
+        ("3/6/85,", ("5/6/89.",) * 2, 0),
         # Not a date in digits.
         ("17 Ιουλίου", ("17/7/2009",) * 2, 4),
         ("17/7-2009", ("17/7/2009",) * 2, 4),
@@ -431,6 +442,32 @@ def test_check_numeric_date(read, rereads, weekday, expected, verdict):
 )
 def test_check_numeric_date_unresolved(read, rereads, weekday):
     assert extract.check_numeric_date(read, rereads, weekday) == ("unresolved", None)
+
+
+def test_check_numeric_date_century():
+    # A year of two digits takes its century from the years the page writes
+    # in four (the decision's number's), else from the pivot.
+    date = extract.check_numeric_date
+    assert date("15/3/10,", ("15/3/10",), None) == (
+        "confirmed",
+        datetime.date(2010, 3, 15),
+    )
+    assert date("15/3/10,", ("15/3/10",), None, [1910]) == (
+        "confirmed",
+        datetime.date(1910, 3, 15),
+    )
+    assert date("15/3/65,", ("15/3/65",), None, [1987]) == (
+        "confirmed",
+        datetime.date(1965, 3, 15),
+    )
+
+
+def test_numeric_year_digits():
+    digits = extract.numeric_year_digits
+    assert digits(("11/5/01", "11/5/01."), datetime.date(2001, 5, 11)) == 2
+    assert digits(("17/7/2009",), datetime.date(2009, 7, 17)) == 4
+    assert digits("5-6-89.", datetime.date(1989, 6, 5)) == 2
+    assert digits(("", "x"), datetime.date(1989, 6, 5)) == 4
 
 
 def test_date_words_pieces():

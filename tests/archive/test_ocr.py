@@ -1016,6 +1016,28 @@ def test_ocr_page_date_in_digits_settled_by_the_weekday():
     assert extract.find_date(result.text) == datetime.date(1985, 5, 15)
 
 
+@pytest.mark.parametrize(
+    ("date", "weekday", "read", "expected"),
+    [
+        # A wide «5» read as «9»: the day of the week settles it.
+        ("5-6-89", "Δευτέρα", "9-6-89", (1989, 6, 5)),
+        # Digits put in the year of two digits.
+        ("11/5/01", "Παρασκευή", "11/5/0141", (2001, 5, 11)),
+    ],
+)
+def test_ocr_page_date_in_digits_two_digit_year(date, weekday, read, expected):
+    text = DATE_IN_DIGITS.format(number=f"38/{expected[0]}", date=date, weekday=weekday)
+    result = ocr.ocr_page(short_page(text))
+    assert result.date_read == read
+    assert result.date_check == "corrected"
+    # Written back as the page writes it, the year in two digits.
+    assert f"Σήμερα, {date}, ημέρα" in result.text
+    assert extract.find_date(result.text) == datetime.date(*expected)
+    layer = pdf_text(result.pdf)
+    assert f"{date}," in layer
+    assert read not in layer
+
+
 # -- a page's text corrected by a reader, in the PDF ----------------------------
 
 CORRECTED = (

@@ -103,7 +103,8 @@ def _year(value, context=()):
     return year
 
 
-def _four_digit_years(folded):
+def four_digit_years(folded):
+    """The years of four digits a :func:`fold` ed text writes, in order."""
     years = []
     for match in re.finditer(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", folded):
         year = int(match.group(1))
@@ -144,7 +145,7 @@ def find_number(text):
         number += best.group("letter").upper()
     if number == "0":
         return None
-    return number, _year(best.group("year"), _four_digit_years(folded))
+    return number, _year(best.group("year"), four_digit_years(folded))
 
 
 # -- the number read twice ----------------------------------------------------
@@ -259,7 +260,7 @@ def _month(match):
 
 def _dates(folded):
     """Every valid date in the folded text: (position, date, is_reference)."""
-    years = _four_digit_years(folded)
+    years = four_digit_years(folded)
     found = []
     for match in _WORD_DATE.finditer(folded):
         year = _year(match.group("year"))
@@ -402,7 +403,14 @@ def _date(year, month, day):
 
 
 def check_date(
-    day, month, year, day_rereads, year_rereads, weekday=None, month_rereads=None
+    day,
+    month,
+    year,
+    day_rereads,
+    year_rereads,
+    weekday=None,
+    month_rereads=None,
+    years=(),
 ):
     """Weigh second, digits-only readings of the meeting date's day and year.
 
@@ -415,7 +423,9 @@ def check_date(
     («ημέρα Τετάρτη», 0 = Monday), or None. A date written in digits
     (:func:`check_numeric_date`) has its month read twice too: ``month``
     is then its digits as read and ``month_rereads`` their second readings.
-    Each part is:
+    A year of two digits («15/3/87») is put in its century by ``years``, the
+    four-digit years the page writes (the decision's number's: «45/1987»),
+    else by :data:`PIVOT`. Each part is:
 
     - confirmed when a second reading is the page's;
     - else taken from the second readings when they agree, and the page's
@@ -450,7 +460,15 @@ def check_date(
     new_month, month_confirmed, month_slip = month, True, False
     if month_rereads is not None:
         new_month, month_confirmed, month_slip = settle(month, month_rereads)
-    if new_day is None or new_month is None or new_year is None or len(new_year) != 4:
+    if new_day is None or new_month is None or new_year is None:
+        return "unresolved", None
+    if len(new_year) == 2:
+        if len(year or "") > 4 or (len(year or "") == 4 and _year(year)):
+            # «87» from «1987»: digits lost, not put in; from «0605» (no
+            # year) the day of the week may settle it.
+            return "unresolved", None
+        new_year = _year(new_year, years)
+    elif len(new_year) != 4:
         return "unresolved", None
     date = _date(new_year, new_month, new_day)
     if date is None:
@@ -466,6 +484,8 @@ def check_date(
         return "unresolved", None
     if all(confirmed or slip for confirmed, slip in parts):
         return "corrected", date
+    if year and len(year) == 2:
+        year = _year(year, years)
     as_read = _date(year, month, day) if day and year else None
     if weekday is not None and (as_read is None or as_read.weekday() != weekday):
         return "corrected", date
@@ -473,10 +493,10 @@ def check_date(
 
 
 # A meeting date in digits as a word of the page has it, folded: «17/7/2009,»,
-# «5.6.1989», with digits the Greek model put in («95-6-1989») and what a
-# noisy page adds after it («12-5-1398»,»).
+# «5.6.1989», «15/3/87», with digits the Greek model put in («95-6-1989»)
+# and what a noisy page adds after it («12-5-1398»,»).
 NUMERIC_DATE_WORD = re.compile(
-    r"(?P<day>\d{1,3})(?P<sep>[/.-])(?P<month>\d{1,3})(?P=sep)(?P<year>\d{3,6})\W{0,3}"
+    r"(?P<day>\d{1,3})(?P<sep>[/.-])(?P<month>\d{1,3})(?P=sep)(?P<year>\d{2,6})\W{0,3}"
 )
 # The same date as a digits-only reading writes it (its separators as read;
 # the comma after it may read as a full stop).
@@ -485,16 +505,17 @@ _READ_DATE = re.compile(
 )
 
 
-def check_numeric_date(read, rereads, weekday=None):
+def check_numeric_date(read, rereads, weekday=None, years=()):
     """:func:`check_date` for a meeting date written in digits.
 
     ``read`` is the date's word as the page's reading has it
     (:data:`NUMERIC_DATE_WORD`: «17/7/2005,»), ``rereads`` second readings
     of that word alone (digits and separators; one string, or several);
-    ``weekday`` as for :func:`check_date`. The day, the month and the year
-    are each weighed as :func:`check_date` weighs the day and the year; a
-    second reading that is not a date in digits counts as reading nothing.
-    Returns ``(verdict, date)``.
+    ``weekday`` and ``years`` (for a year of two digits) as for
+    :func:`check_date`. The day, the month and the year are each weighed as
+    :func:`check_date` weighs the day and the year; a second reading that is
+    not a date in digits counts as reading nothing. Returns
+    ``(verdict, date)``.
     """
     page = NUMERIC_DATE_WORD.fullmatch(read or "")
     if page is None:
@@ -516,4 +537,16 @@ def check_numeric_date(read, rereads, weekday=None):
         part("year"),
         weekday,
         month_rereads=part("month"),
+        years=years,
     )
+
+
+def numeric_year_digits(rereads, date):
+    """How many digits the page gives ``date``'s year, as the second
+    readings the date was settled by write it: 2 («15/3/87») or 4."""
+    short = f"{date.year % 100:02d}"
+    for reread in (rereads,) if isinstance(rereads, str) else rereads:
+        found = _READ_DATE.fullmatch(re.sub(r"\s+", "", reread or ""))
+        if found and found.group("year") == short:
+            return 2
+    return 4

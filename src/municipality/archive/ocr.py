@@ -1486,11 +1486,18 @@ def check_number_and_date(
     if digits_found is not None:
         dates.rereads = readings.pop(0)
         dates.verdict, dates.value = extract.check_numeric_date(
-            dates.read, dates.rereads, digits_found.weekday
+            dates.read,
+            dates.rereads,
+            digits_found.weekday,
+            extract.four_digit_years(extract.fold(text)),
         )
         if dates.verdict == "corrected":
             first, last, end, read, _weekday = digits_found
-            written = _numeric_date(read, dates.value)
+            written = _numeric_date(
+                read,
+                dates.value,
+                extract.numeric_year_digits(dates.rereads, dates.value),
+            )
             dates.changes.append((first, last, 0, end, written))
     if date_found is not None:
         day_rereads, year_rereads = readings
@@ -1545,10 +1552,11 @@ def check_number_and_date(
     return text, pdf, numbers, dates, round(time.perf_counter() - started, 3)
 
 
-def _numeric_date(read, date):
+def _numeric_date(read, date, year_digits=4):
     """``date`` written as the page wrote ``read`` («05.06.1989» for
-    «05.96.1989»): its separator, and a day or month of one digit given a
-    leading zero where the page's had one."""
+    «05.96.1989»): its separator, a day or month of one digit given a
+    leading zero where the page's had one, and its year in ``year_digits``
+    (2: «15/3/87»)."""
     from municipality.archive import extract
 
     match = extract.NUMERIC_DATE_WORD.fullmatch(read)
@@ -1557,7 +1565,8 @@ def _numeric_date(read, date):
         day = day.zfill(2)
     if match.group("month").startswith("0"):
         month = month.zfill(2)
-    return match.group("sep").join((day, month, str(date.year)))
+    year = f"{date.year % 100:02d}" if year_digits == 2 else str(date.year)
+    return match.group("sep").join((day, month, year))
 
 
 # -- lines Tesseract left out --------------------------------------------------

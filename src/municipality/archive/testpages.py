@@ -180,7 +180,8 @@ def sample(seed, lines=12, polytonic=False, year=None, numeric_date=False):
     minutes were before 1982 (the year is then before 1982).
     ``numeric_date`` writes the meeting date in digits («Σήμερα, 17/7/2009,
     ημέρα Παρασκευή»; the separator ``/``, ``-`` or ``.`` by ``seed``) in
-    place of words; everything else is the same text.
+    place of words; everything else is the same text. ``numeric_date="short"``
+    writes its year in two digits («15/3/87»), as typed minutes often did.
     """
     rng = random.Random(seed)  # noqa: S311 - test pages, not secrets
     if year is None:
@@ -243,7 +244,8 @@ def sample(seed, lines=12, polytonic=False, year=None, numeric_date=False):
 def _meeting_date(date, seed, numeric, polytonic):
     if numeric:
         separator = DATE_SEPARATORS[seed % len(DATE_SEPARATORS)]
-        return separator.join(str(part) for part in (date.day, date.month, date.year))
+        year = f"{date.year % 100:02d}" if numeric == "short" else str(date.year)
+        return separator.join((str(date.day), str(date.month), year))
     if polytonic:
         return f"τὴν {date.day}ην {MONTHS_POLYTONIC[date.month - 1]} {date.year}"
     return f"την {date.day}η {MONTHS[date.month - 1]} {date.year}"
@@ -446,7 +448,8 @@ def measure(
     of the second readings of the number and the date (``number_check``,
     ``date_check``) and on text left out of Tesseract's lines
     (``lines_check``). ``numeric_dates``: the meeting dates in digits
-    (:func:`sample`).
+    (:func:`sample`'s ``numeric_date``: True, or ``"short"`` for two-digit
+    years).
     """
     from municipality.archive import extract
     from municipality.archive import ocr
@@ -488,15 +491,18 @@ def measure(
 
 def main(argv=None):
     """``python -m municipality.archive.testpages [seeds] [variant …]
-    [--numeric-dates]``: a CER table, the number, the date and the year read
-    right (✓) or not, the verdicts of their second readings, and the totals."""
+    [--numeric-dates | --short-years]``: a CER table, the number, the date
+    and the year read right (✓) or not, the verdicts of their second
+    readings, and the totals."""
     import collections
     import statistics
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
     numeric_dates = "--numeric-dates" in args
-    args = [arg for arg in args if arg != "--numeric-dates"]
+    if "--short-years" in args:
+        numeric_dates = "short"
+    args = [arg for arg in args if arg not in ("--numeric-dates", "--short-years")]
     seeds = range(int(args.pop(0))) if args and args[0].isdigit() else range(5)
     variants = args or list(VARIANTS)
     rows = []
