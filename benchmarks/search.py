@@ -44,7 +44,9 @@ ratios folded ÷ stock (REST) and public page ÷ Plone's page, and the Zope
 process's peak resident memory (VmHWM).
 
 Targets (issue 6): p95 ≤ 300 ms end to end for the public page and for
-``@search``; ≤ 1.5× the stock query on the same corpus.
+``@search``; ≤ 1.5× the stock query on the same corpus. The verdict takes
+the public page as the site serves it, with its cache; the page without
+it is printed beside (within or over 300 ms), not judged.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -422,6 +424,15 @@ def main():
     for name in ("public page @@archive-search", "REST @search SearchableText"):
         if name in results:
             verdicts.append(results[name]["p95"] <= 300)
+    uncached = results.get("public page (RAM cache off)")
+    if uncached:
+        # Not in the verdict: the page cache is the site's own configuration.
+        within = "within" if uncached["p95"] <= 300 else "over"
+        print(
+            f"public page without its cache (every page made anew): p95 "
+            f"{uncached['p95']:.1f} ms, {within} 300 ms"
+        )
+    measured = bool(verdicts)
     verdicts.append(all(not r["errors"] for r in results.values()))
     print(
         "Zope peak resident memory (VmHWM): "
@@ -429,6 +440,8 @@ def main():
     )
     met = all(verdicts)
     verdict = "met" if met else "NOT met"
+    if not measured:
+        verdict += " (errors only: no target's query measured)"
     print(f"targets (p95 ≤ 300 ms, ≤ 1.5× stock, no errors): {verdict}")
     return 0 if met else 1
 
