@@ -548,7 +548,7 @@ def _base(catalog, archive):
         now = _minute()
         query["effectiveRange"] = now
     state = catalog_state(catalog)
-    key = None
+    key = earlier = None
     if state is not None:
         key = (*state, query["path"], roles, now and now.millis())
         with _CACHE_LOCK:
@@ -563,8 +563,7 @@ def _base(catalog, archive):
             )
     rids = _select(catalog, query)
     if (
-        key is not None
-        and earlier is not None
+        earlier is not None
         and earlier.size == len(rids)
         and not len(difference(earlier.rids, rids))
     ):
